@@ -1,0 +1,140 @@
+"""`create_service_app`: the Flask app every service gets — errors, request ids, health, metrics, OpenAPI, CLI."""
+
+import logging
+import time
+import uuid
+
+from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask_smorest import Api
+from flask_smorest import Blueprint as ApiBlueprint
+
+from chassis import metrics
+from chassis.errors import install_error_handlers
+from chassis.logs import configure_logging, correlation_id_var, request_id_var, service_var
+from chassis.runtime import Runtime
+
+log = logging.getLogger("chassis.app")
+
+_REQUEST_ID = "X-Request-ID"
+
+
+def create_service_app(runtime: Runtime, blueprints: list[Blueprint], title: str) -> Flask:
+    config = runtime.config
+    name = runtime.name
+    configure_logging(config.log_level, config.log_json)
+    app = Flask(f"services.{name}")
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=f"/api/v1/{name}",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        HALL_CONFIG=config,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["hall.runtime"] = runtime
+
+    api = Api(app)
+    for blueprint in blueprints:
+        if isinstance(blueprint, ApiBlueprint):
+            api.register_blueprint(blueprint)
+        else:
+            app.register_blueprint(blueprint)
+    install_error_handlers(app)  # after Api, so problem+json wins over flask-smorest's own error format
+    _install_request_context(app, name)
+    _install_health(app, runtime)
+
+    from chassis.cli import register_commands
+
+    register_commands(app, runtime)
+    return app
+
+
+def _install_request_context(app: Flask, service: str) -> None:
+    @app.before_request
+    def _begin() -> None:
+        incoming = request.headers.get(_REQUEST_ID, "")
+        g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isascii() else str(uuid.uuid4())
+        g.started = time.perf_counter()
+        g.tokens = (
+            request_id_var.set(g.request_id),
+            correlation_id_var.set(request.headers.get("X-Correlation-ID") or g.request_id),
+            service_var.set(service),
+        )
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        response.headers[_REQUEST_ID] = getattr(g, "request_id", "")
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        if hasattr(g, "started"):
+            metrics.http_latency.labels(service, endpoint).observe(time.perf_counter() - g.started)
+        metrics.http_requests.labels(service, endpoint, request.method, str(response.status_code)).inc()
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def _reset(_error) -> None:
+        tokens = getattr(g, "tokens", None)
+        if tokens:
+            request_id_var.reset(tokens[0])
+            correlation_id_var.reset(tokens[1])
+            service_var.reset(tokens[2])
+
+
+def _install_health(app: Flask, runtime: Runtime) -> None:
+    readiness = Readiness(runtime)
+
+    def livez():
+        return jsonify(status="ok", service=runtime.name)
+
+    def readyz():
+        checks = readiness.check()
+        ok = all(value == "ok" for value in checks.values())
+        return jsonify(status="ok" if ok else "unavailable", service=runtime.name, checks=checks), (
+            200 if ok else 503
+        )
+
+    def metrics_view():
+        body, content_type = metrics.render_metrics()
+        return Response(body, mimetype=content_type.split(";")[0], content_type=content_type)
+
+    for prefix in ("", f"/api/v1/{runtime.name}"):
+        app.add_url_rule(f"{prefix}/livez", f"livez{prefix}", livez)
+        app.add_url_rule(f"{prefix}/readyz", f"readyz{prefix}", readyz)
+    app.add_url_rule("/metrics", "metrics", metrics_view)
+
+
+class Readiness:
+    """Database and broker reachable. Cached for a few seconds so probes do not hammer either."""
+
+    def __init__(self, runtime: Runtime, ttl_seconds: float = 3.0):
+        self.runtime = runtime
+        self.ttl = ttl_seconds
+        self._cached: tuple[float, dict[str, str]] | None = None
+
+    def check(self) -> dict[str, str]:
+        now = time.monotonic()
+        if self._cached and now - self._cached[0] < self.ttl:
+            return self._cached[1]
+        checks = {"database": _probe(self.runtime.db.ping), "broker": _probe(self._broker)}
+        self._cached = (now, checks)
+        return checks
+
+    def _broker(self) -> None:
+        if self.runtime.config.uses_memory_bus:
+            return
+        from chassis.bus.broker import connect
+
+        with connect(self.runtime.config) as connection:
+            connection.ensure_connection(max_retries=1, timeout=2)
+
+
+def _probe(check) -> str:
+    try:
+        check()
+        return "ok"
+    except Exception as error:  # noqa: BLE001 - readiness reports any failure
+        return f"error: {type(error).__name__}"

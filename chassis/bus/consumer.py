@@ -1,0 +1,198 @@
+"""Idempotent consumers: the handler's effects and an inbox row commit together; failures retry with delay
+and are parked in `<queue>.dead` with the error after `max_attempts`."""
+
+import logging
+import threading
+import time
+import traceback
+from datetime import UTC, datetime
+
+from kombu import Connection, Consumer, Message, Producer
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from chassis import metrics
+from chassis.bus.broker import broker_errors, connect
+from chassis.bus.envelope import Envelope, current_event
+from chassis.bus.subscriptions import Delivery, PermanentFailure, Subscription
+from chassis.bus.tables import inbox
+from chassis.bus.topology import DEFAULT_EXCHANGE, declare, main_queue
+from chassis.config import ServiceConfig
+from chassis.db import Database
+from chassis.logs import correlation_id_var
+from chassis.pii import redact
+
+log = logging.getLogger("chassis.consumer")
+
+ATTEMPTS_HEADER = "x-attempts"
+ERROR_HEADER = "x-error"
+
+
+def already_handled(session, consumer: str, message_id: str) -> bool:
+    found = session.execute(
+        select(inbox.c.message_id).where(inbox.c.consumer == consumer, inbox.c.message_id == message_id)
+    ).first()
+    return found is not None
+
+
+class ConsumerWorker:
+    """Consumes every subscription of one service on one connection, reconnecting by itself."""
+
+    def __init__(self, db: Database, config: ServiceConfig, subscriptions: list[Subscription]):
+        self.db = db
+        self.config = config
+        self.subscriptions = list(subscriptions)
+        self.connected = threading.Event()
+
+    # -- handling one message ------------------------------------------------------------------------------
+    def handle(self, subscription: Subscription, body: bytes) -> str:
+        """Apply one message exactly once. Returns the outcome: handled, duplicate. Raises to retry."""
+        envelope = Envelope.from_json(body)
+        correlation_token = correlation_id_var.set(envelope.correlation_id)
+        event_token = current_event.set(envelope)
+        try:
+            with self.db.transaction() as session:
+                if already_handled(session, subscription.queue, envelope.id):
+                    return "duplicate"
+                session.execute(
+                    inbox.insert().values(
+                        consumer=subscription.queue,
+                        message_id=envelope.id,
+                        event_type=envelope.type,
+                        handled_at=datetime.now(UTC),
+                    )
+                )
+                data = subscription.load(envelope)
+                subscription.handler(Delivery(session, envelope, data, self.config, subscription.queue))
+            return "handled"
+        except IntegrityError:
+            # a concurrent delivery of the same message committed its inbox row first
+            with self.db.transaction() as session:
+                if already_handled(session, subscription.queue, envelope.id):
+                    return "duplicate"
+            raise
+        finally:
+            current_event.reset(event_token)
+            correlation_id_var.reset(correlation_token)
+
+    def _on_message(self, subscription: Subscription, message: Message) -> None:
+        started = time.perf_counter()
+        headers = dict(message.headers or {})
+        attempt = int(headers.get(ATTEMPTS_HEADER, 0)) + 1
+        try:
+            outcome = self.handle(subscription, message.body)
+        except (PermanentFailure, ValidationError, ValueError) as error:
+            outcome = "parked"
+            self._park(subscription, message, attempt, error)
+        except Exception as error:  # noqa: BLE001 - any handler failure is retried, then parked
+            if attempt >= self.config.max_attempts:
+                outcome = "parked"
+                self._park(subscription, message, attempt, error)
+            else:
+                outcome = "retried"
+                self._retry(subscription, message, attempt, error)
+        self._ack(message)
+        metrics.events_handled.labels(subscription.queue, outcome).inc()
+        metrics.event_handle_seconds.labels(subscription.queue).observe(time.perf_counter() - started)
+
+    def _ack(self, message: Message) -> None:
+        message.ack()
+
+    def _retry(self, subscription: Subscription, message: Message, attempt: int, error: Exception) -> None:
+        delay = self.config.retry_base_seconds * (2 ** (attempt - 1))
+        log.warning(
+            "handler failed (attempt %s), retrying in %.1fs: %s",
+            attempt,
+            delay,
+            _describe(error),
+            extra={"queue": subscription.queue, "attempt": attempt},
+        )
+        headers = {**(message.headers or {}), ATTEMPTS_HEADER: attempt, ERROR_HEADER: _describe(error)}
+        if self.config.uses_memory_bus:
+            # kombu's memory transport has no TTL or dead-lettering: wait in process, then put it back
+            timer = threading.Timer(
+                delay, self._republish, args=(subscription.queue, message.body, message.properties, headers)
+            )
+            timer.daemon = True
+            timer.start()
+        else:
+            self._republish(f"{subscription.queue}.retry", message.body, message.properties, headers, delay)
+
+    def _park(self, subscription: Subscription, message: Message, attempt: int, error: Exception) -> None:
+        log.error(
+            "parking message after %s attempts: %s",
+            attempt,
+            _describe(error),
+            extra={"queue": subscription.queue, "attempt": attempt},
+        )
+        headers = {
+            **(message.headers or {}),
+            ATTEMPTS_HEADER: attempt,
+            ERROR_HEADER: _describe(error),
+            "x-error-trace": redact("".join(traceback.format_exception(error))[-4000:]),
+            "x-original-queue": subscription.queue,
+            "x-failed-at": datetime.now(UTC).isoformat(),
+        }
+        self._republish(f"{subscription.queue}.dead", message.body, message.properties, headers)
+
+    def _republish(self, queue: str, body: bytes, properties: dict, headers: dict, delay: float | None = None):
+        with connect(self.config) as connection:
+            Producer(connection.default_channel).publish(
+                body,
+                exchange=DEFAULT_EXCHANGE,
+                routing_key=queue,
+                content_type="application/json",
+                content_encoding="utf-8",
+                delivery_mode=2,
+                message_id=properties.get("message_id"),
+                type=properties.get("type"),
+                headers=headers,
+                expiration=delay,
+                retry=True,
+            )
+
+    # -- the loop ------------------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        backoff = 0.5
+        while not stop.is_set():
+            connection = connect(self.config)
+            try:
+                connection.ensure_connection(max_retries=1)
+                declare(connection, self.config.exchange, self.subscriptions, self.config.queue_type)
+                channel = connection.channel()
+                channel.basic_qos(prefetch_size=0, prefetch_count=self.config.prefetch, a_global=False)
+                consumers = [
+                    Consumer(
+                        channel,
+                        queues=[main_queue(sub, self.config.exchange, self.config.queue_type)],
+                        on_message=lambda message, sub=sub: self._on_message(sub, message),
+                        accept=["json", "application/json"],
+                        no_ack=False,
+                    )
+                    for sub in self.subscriptions
+                ]
+                for consumer in consumers:
+                    consumer.consume()
+                self.connected.set()
+                backoff = 0.5
+                while not stop.is_set():
+                    try:
+                        connection.drain_events(timeout=0.5)
+                    except TimeoutError:
+                        connection.heartbeat_check()
+            except broker_errors(connection) as error:
+                self.connected.clear()
+                log.warning("consumer lost the broker, reconnecting in %.1fs: %s", backoff, _describe(error))
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+            finally:
+                try:
+                    connection.release()
+                except Exception:  # noqa: BLE001 - releasing a dead connection
+                    pass
+        self.connected.clear()
+
+
+def _describe(error: BaseException) -> str:
+    return redact(f"{type(error).__name__}: {error}")[:1000]

@@ -1,0 +1,62 @@
+"""Transactional publishing: an event is a row in the caller's transaction, sent later by the relay."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from chassis.bus.envelope import Envelope, EventContract, current_event
+from chassis.bus.tables import outbox
+from chassis.logs import correlation_id_var, request_id_var
+
+_wakeups: list = []
+
+
+def on_outbox_commit(callback) -> None:
+    """Call `callback()` after any commit that wrote outbox rows (in-process relays wake up at once)."""
+    _wakeups.append(callback)
+
+
+def publish(session: Session, contract: EventContract | str, data: Any, *, version: int | None = None) -> Envelope:
+    """Write the event to the outbox within `session`'s transaction; it is sent only if that commits."""
+    if isinstance(contract, EventContract):
+        event_type, payload, version = contract.type, contract.payload(data), contract.version
+    else:
+        event_type, payload, version = contract, dict(data), version or 1
+    cause = current_event.get()
+    correlation = (
+        (cause.correlation_id if cause else None) or correlation_id_var.get() or request_id_var.get() or ""
+    )
+    envelope = Envelope(
+        type=event_type,
+        data=payload,
+        version=version,
+        source=session.info.get("service", "unknown"),
+        correlation_id=correlation,
+        causation_id=cause.id if cause else None,
+    )
+    if not envelope.correlation_id:
+        envelope = Envelope(**{**envelope.__dict__, "correlation_id": envelope.id})
+    session.execute(
+        outbox.insert().values(
+            message_id=envelope.id,
+            type=envelope.type,
+            envelope=envelope.to_json(),
+            created_at=datetime.now(UTC),
+        )
+    )
+    session.info["outbox_written"] = True
+    return envelope
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_relays(session: Session) -> None:
+    if session.info.pop("outbox_written", False):
+        for callback in list(_wakeups):
+            callback()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop("outbox_written", None)

@@ -1,0 +1,42 @@
+"""The outbox and inbox tables every service database holds (same names and shape in each)."""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+bus_metadata = MetaData()
+
+outbox = Table(
+    "outbox",
+    bus_metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("message_id", String(36), nullable=False, unique=True),
+    Column("type", String(120), nullable=False),
+    Column("envelope", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("publish_attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text, nullable=True),
+)
+# the relay only ever looks for unsent rows: keep that index tiny
+Index("ix_outbox_unsent", outbox.c.id, postgresql_where=outbox.c.sent_at.is_(None), sqlite_where=outbox.c.sent_at.is_(None))
+
+inbox = Table(
+    "inbox",
+    bus_metadata,
+    Column("consumer", String(120), nullable=False),
+    Column("message_id", String(36), nullable=False),
+    Column("event_type", String(120), nullable=False),
+    Column("handled_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("consumer", "message_id", name="pk_inbox"),
+)

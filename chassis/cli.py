@@ -1,0 +1,74 @@
+"""Operational commands every service has: `flask --app services.<name>.app <command>`."""
+
+import signal
+import threading
+
+import click
+from flask import Flask
+
+from chassis.bus import parking, topology
+from chassis.bus.broker import connect
+from chassis.runtime import Runtime
+
+
+def register_commands(app: Flask, runtime: Runtime) -> None:
+    @app.cli.command("migrate")
+    def migrate() -> None:
+        """Apply this service's Alembic migrations up to head."""
+        runtime.migrate()
+        click.echo(f"{runtime.name}: database at head")
+
+    @app.cli.command("seed")
+    def seed() -> None:
+        """Load the demo data (idempotent)."""
+        if runtime.service.seed is None:
+            click.echo(f"{runtime.name}: no demo data")
+            return
+        runtime.service.seed(runtime)
+        click.echo(f"{runtime.name}: demo data loaded")
+
+    @app.cli.command("declare-topology")
+    def declare_topology() -> None:
+        """Declare the exchange and this service's queues (retry and parking included)."""
+        with connect(runtime.config) as connection:
+            topology.declare(
+                connection, runtime.config.exchange, list(runtime.service.subscriptions or []), runtime.config.queue_type
+            )
+        click.echo(f"{runtime.name}: topology declared")
+
+    @app.cli.command("worker")
+    @click.option("--no-relay", is_flag=True, help="consumers only")
+    @click.option("--no-consumers", is_flag=True, help="relay only")
+    def worker(no_relay: bool, no_consumers: bool) -> None:
+        """Run the outbox relay and the consumers until SIGINT/SIGTERM."""
+        done = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: done.set())
+        runtime.start_workers(relay=not no_relay, consumers=not no_consumers)
+        click.echo(f"{runtime.name}: worker running")
+        done.wait()
+        runtime.stop()
+
+    @app.cli.group("dead-letters")
+    def dead_letters() -> None:
+        """Parked messages: list and re-drive."""
+
+    def _queues(queue: str | None) -> list[str]:
+        names = [item.queue for item in runtime.service.subscriptions or []]
+        if queue and queue not in names:
+            raise click.BadParameter(f"unknown queue {queue}; this service has: {', '.join(names)}")
+        return [queue] if queue else names
+
+    @dead_letters.command("list")
+    @click.option("--queue", default=None)
+    def list_dead(queue: str | None) -> None:
+        for name in _queues(queue):
+            for item in parking.list_parked(runtime.config, name):
+                click.echo(f"{name}\t{item.message_id}\t{item.event_type}\tattempts={item.attempts}\t{item.error}")
+
+    @dead_letters.command("redrive")
+    @click.option("--queue", default=None)
+    @click.option("--id", "message_id", default=None, help="only this message")
+    def redrive(queue: str | None, message_id: str | None) -> None:
+        total = sum(parking.redrive(runtime.config, name, message_id) for name in _queues(queue))
+        click.echo(f"re-driven: {total}")

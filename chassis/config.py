@@ -1,0 +1,83 @@
+"""Typed service configuration read from environment variables, with defaults that run the embedded hall."""
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Self
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("HALL_DATA_DIR", "var")).resolve()
+
+
+def _coerce(raw: str, kind: Any) -> Any:
+    if kind is bool or kind == "bool":
+        return raw.strip().lower() in _TRUE
+    if kind is int or kind == "int":
+        return int(raw)
+    if kind is float or kind == "float":
+        return float(raw)
+    if kind in (tuple, "tuple[str, ...]"):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """What every service needs. A service subclasses it to add its own settings (all with defaults).
+
+    Each field `x` is read from `<SERVICE>_X` first, then from `HALL_X`, else its default.
+    """
+
+    service: str
+    database_url: str = ""
+    broker_url: str = "memory://"
+    exchange: str = "hall.events"
+    # classic or quorum; Kubernetes runs quorum queues
+    queue_type: str = "classic"
+    embedded: bool = True
+    dev_inbox: bool = True
+    jwks_url: str = ""
+    token_audience: str = "nx-hall"
+    token_issuer: str = "nx-hall-identity"
+    prefetch: int = 32
+    max_attempts: int = 5
+    retry_base_seconds: float = 1.0
+    relay_batch_size: int = 200
+    relay_poll_seconds: float = 0.02
+    heartbeat_seconds: int = 30
+    log_level: str = "INFO"
+    log_json: bool = True
+    service_urls: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_env(cls, service: str, environ: dict[str, str] | None = None, **overrides: Any) -> Self:
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {"service": service}
+        for item in fields(cls):
+            if item.name == "service":
+                continue
+            for key in (f"{service.upper()}_{item.name.upper()}", f"HALL_{item.name.upper()}"):
+                if key in environ:
+                    values[item.name] = _coerce(environ[key], item.type)
+                    break
+        values.update(overrides)
+        if not values.get("database_url"):
+            folder = data_dir()
+            folder.mkdir(parents=True, exist_ok=True)
+            values["database_url"] = f"sqlite:///{folder / (service + '.db')}"
+        return cls(**values)
+
+    @property
+    def uses_memory_bus(self) -> bool:
+        return self.broker_url.startswith("memory://")
+
+    def service_url(self, name: str) -> str | None:
+        """Base URL of another service (`name=http://host:port` items of HALL_SERVICE_URLS); None in embedded mode."""
+        for item in self.service_urls:
+            key, _, url = item.partition("=")
+            if key == name:
+                return url.rstrip("/")
+        return None

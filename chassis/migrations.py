@@ -1,0 +1,75 @@
+"""One Alembic environment per service (services/<name>/migrations), run from code or the CLI."""
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData, engine_from_config, pool
+
+from chassis.bus.tables import bus_metadata
+
+if TYPE_CHECKING:
+    from chassis.service import Service
+
+
+def alembic_config(service: "Service", database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(service.migrations_dir))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    config.attributes["service"] = service
+    return config
+
+
+def upgrade(service: "Service", database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(service, database_url), revision)
+
+
+def revision(service: "Service", database_url: str, message: str) -> None:
+    command.revision(alembic_config(service, database_url), message=message, autogenerate=True)
+
+
+def run_env(service_metadata: MetaData) -> None:
+    """The body of every service's migrations/env.py: its own tables plus the outbox and inbox."""
+    from alembic import context
+
+    config = context.config
+    target = [service_metadata, bus_metadata]
+    url = config.get_main_option("sqlalchemy.url")
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target, literal_binds=True, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    connectable = engine_from_config(
+        config.get_section(config.config_ini_section) or {"sqlalchemy.url": url},
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+    with connectable.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+def migrations_dir_of(package_file: str) -> Path:
+    return Path(package_file).resolve().parent / "migrations"
+
+
+def create_bus_tables() -> None:
+    """The first revision of every service: its outbox and inbox."""
+    from alembic import op
+
+    bind = op.get_bind()
+    bus_metadata.create_all(bind)
+
+
+def drop_bus_tables() -> None:
+    from alembic import op
+
+    bus_metadata.drop_all(op.get_bind())

@@ -1,0 +1,89 @@
+"""A running service: its configuration, database, token verifier and background workers (relay, consumers)."""
+
+import logging
+import threading
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from flask import current_app
+
+from chassis.auth import JwksKeys, TokenVerifier
+from chassis.bus.consumer import ConsumerWorker
+from chassis.bus.relay import OutboxRelay
+from chassis.config import ServiceConfig
+from chassis.db import Database
+from chassis.http import ServiceClient
+
+if TYPE_CHECKING:
+    from chassis.service import Service
+
+log = logging.getLogger("chassis.runtime")
+
+
+class Runtime:
+    def __init__(self, service: "Service", config: ServiceConfig):
+        self.service = service
+        self.config = config
+        self.db = Database(config.database_url, service=service.name)
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.consumer: ConsumerWorker | None = None
+        self.relay: OutboxRelay | None = None
+
+    @property
+    def name(self) -> str:
+        return self.service.name
+
+    def client(self, service: str) -> ServiceClient:
+        return ServiceClient(service, self.config.service_url(service))
+
+    @cached_property
+    def token_verifier(self) -> TokenVerifier:
+        if self.config.jwks_url:
+            import requests
+
+            def fetch() -> dict:
+                response = requests.get(self.config.jwks_url, timeout=3)
+                response.raise_for_status()
+                return response.json()
+        else:
+            identity = self.client("identity")
+
+            def fetch() -> dict:
+                reply = identity.get_json("/.well-known/jwks.json")
+                if reply.status != 200:
+                    raise ConnectionError(f"JWKS answered {reply.status}")
+                return reply.body
+
+        return TokenVerifier(JwksKeys(fetch), self.config.token_audience, self.config.token_issuer)
+
+    def migrate(self) -> None:
+        from chassis.migrations import upgrade
+
+        upgrade(self.service, self.config.database_url)
+
+    def start_workers(self, relay: bool = True, consumers: bool = True) -> None:
+        """Relay and consumers on daemon threads (embedded mode, the worker process, tests)."""
+        if relay:
+            self.relay = OutboxRelay(self.db, self.config)
+            self._spawn(f"{self.name}-relay", self.relay.run)
+        subscriptions = list(self.service.subscriptions or [])
+        if consumers and subscriptions:
+            self.consumer = ConsumerWorker(self.db, self.config, subscriptions)
+            self._spawn(f"{self.name}-consumer", self.consumer.run)
+
+    def _spawn(self, name: str, target) -> None:
+        thread = threading.Thread(target=target, args=(self.stop_event,), name=name, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stop_event.set()
+        for thread in self.threads:
+            thread.join(timeout)
+        self.threads.clear()
+        self.db.dispose()
+
+
+def current_runtime() -> Runtime:
+    return current_app.extensions["hall.runtime"]

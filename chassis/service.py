@@ -1,0 +1,49 @@
+"""A service declares itself once (name, tables, API, handlers, demo data); the chassis does the rest."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import MetaData
+
+from chassis.bus.subscriptions import Subscriptions
+from chassis.config import ServiceConfig
+from chassis.runtime import Runtime
+
+
+@dataclass
+class Service:
+    name: str
+    title: str
+    package_file: str
+    metadata: MetaData
+    config_class: type[ServiceConfig] = ServiceConfig
+    # a callable so blueprints are imported only when an app is built
+    blueprints: Callable[[], list[Any]] = field(default=lambda: [])
+    subscriptions: Subscriptions | None = None
+    seed: Callable[[Runtime], None] | None = None
+    # extra CLI commands or setup: called with the app and its runtime
+    extend_app: Callable[[Flask, Runtime], None] | None = None
+    # lines `make run` prints: demo logins and pages of this service
+    demo_notes: tuple[str, ...] = ()
+
+    @property
+    def migrations_dir(self) -> Path:
+        return Path(self.package_file).resolve().parent / "migrations"
+
+    def load_config(self, **overrides: Any) -> ServiceConfig:
+        return self.config_class.from_env(self.name, **overrides)
+
+    def runtime(self, config: ServiceConfig | None = None) -> Runtime:
+        return Runtime(self, config or self.load_config())
+
+    def create_app(self, config: ServiceConfig | None = None, runtime: Runtime | None = None) -> Flask:
+        from chassis.app import create_service_app
+
+        runtime = runtime or self.runtime(config)
+        app = create_service_app(runtime, self.blueprints(), self.title)
+        if self.extend_app:
+            self.extend_app(app, runtime)
+        return app

@@ -1,0 +1,5 @@
+"""Events the loans service publishes (contracts) and the handlers of those it consumes."""
+
+from chassis.bus import Subscriptions
+
+handlers = Subscriptions("loans")

@@ -1,0 +1,7 @@
+"""Tables of the loans service (its own database; nothing else reads it)."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass

@@ -1,0 +1,5 @@
+"""Events the withdrawals service publishes (contracts) and the handlers of those it consumes."""
+
+from chassis.bus import Subscriptions
+
+handlers = Subscriptions("withdrawals")
