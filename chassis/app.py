@@ -93,9 +93,7 @@ def _install_health(app: Flask, runtime: Runtime) -> None:
     def readyz():
         checks = readiness.check()
         ok = all(value == "ok" for value in checks.values())
-        return jsonify(status="ok" if ok else "unavailable", service=runtime.name, checks=checks), (
-            200 if ok else 503
-        )
+        return jsonify(status="ok" if ok else "unavailable", service=runtime.name, checks=checks), (200 if ok else 503)
 
     def metrics_view():
         body, content_type = metrics.render_metrics()
@@ -136,5 +134,5 @@ def _probe(check) -> str:
     try:
         check()
         return "ok"
-    except Exception as error:  # noqa: BLE001 - readiness reports any failure
+    except Exception as error:
         return f"error: {type(error).__name__}"

@@ -36,7 +36,10 @@ class JwksKeys:
     `min_refetch_seconds`, and in any case every `max_age_seconds`."""
 
     def __init__(
-        self, fetch: Callable[[], dict[str, Any]], max_age_seconds: float = 300, min_refetch_seconds: float = 10
+        self,
+        fetch: Callable[[], dict[str, Any]],
+        max_age_seconds: float = 300,
+        min_refetch_seconds: float = 10,
     ):
         self._fetch = fetch
         self._keys: dict[str, Any] = {}
@@ -60,7 +63,7 @@ class JwksKeys:
             if not self._keys or age > self._max_age or (kid not in self._keys and age > self._min_refetch):
                 try:
                     self._refresh()
-                except Exception:  # noqa: BLE001 - keep the keys we have if identity is briefly away
+                except Exception:
                     if not self._keys:
                         raise
             return self._keys.get(kid)
@@ -81,7 +84,7 @@ class TokenVerifier:
             raise _invalid()
         try:
             key = self.keys.key(header["kid"])
-        except Exception as error:  # noqa: BLE001 - identity unreachable and no cached key
+        except Exception as error:
             raise ApiError("AUTH_UNAVAILABLE", "登录服务暂不可用，请稍后再试", 503) from error
         if key is None:
             raise _invalid()

@@ -6,8 +6,7 @@ import threading
 import click
 from flask import Flask
 
-from chassis.bus import parking, topology
-from chassis.bus.broker import connect
+from chassis.bus import parking
 from chassis.runtime import Runtime
 
 
@@ -30,10 +29,7 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
     @app.cli.command("declare-topology")
     def declare_topology() -> None:
         """Declare the exchange and this service's queues (retry and parking included)."""
-        with connect(runtime.config) as connection:
-            topology.declare(
-                connection, runtime.config.exchange, list(runtime.service.subscriptions or []), runtime.config.queue_type
-            )
+        runtime.declare_topology()
         click.echo(f"{runtime.name}: topology declared")
 
     @app.cli.command("worker")

@@ -64,7 +64,10 @@ _FIELD_MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Shorter than minimum length (\d+)"), "长度不能少于{0}位"),
     (re.compile(r"^Longer than maximum length (\d+)"), "长度不能超过{0}位"),
     (re.compile(r"^Length must be between (\d+) and (\d+)"), "长度应为{0}至{1}位"),
-    (re.compile(r"^Must be greater than or equal to (\S+?)\.? and less than or equal to (\S+?)\.?$"), "应在{0}至{1}之间"),
+    (
+        re.compile(r"^Must be greater than or equal to (\S+?)\.? and less than or equal to (\S+?)\.?$"),
+        "应在{0}至{1}之间",
+    ),
     (re.compile(r"^Must be greater than or equal to (\S+?)\.?$"), "不能小于{0}"),
     (re.compile(r"^Must be less than or equal to (\S+?)\.?$"), "不能大于{0}"),
     (re.compile(r"^Must be greater than (\S+?)\.?$"), "应大于{0}"),
@@ -140,9 +143,7 @@ def _has_request() -> bool:
 def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> Response:
-        return problem_response(
-            error.status, error.code, error.detail, error.errors, error.headers, **error.extra
-        )
+        return problem_response(error.status, error.code, error.detail, error.errors, error.headers, **error.extra)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -12,9 +12,7 @@ from prometheus_client import (
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 
-http_requests = Counter(
-    "hall_http_requests_total", "HTTP requests served", ["service", "endpoint", "method", "status"]
-)
+http_requests = Counter("hall_http_requests_total", "HTTP requests served", ["service", "endpoint", "method", "status"])
 http_latency = Histogram(
     "hall_http_request_seconds",
     "HTTP request latency",
@@ -23,11 +21,11 @@ http_latency = Histogram(
 )
 events_published = Counter("hall_events_published_total", "Events the relay published", ["service", "type"])
 events_unroutable = Counter(
-    "hall_events_unroutable_total", "Events the broker returned as unroutable (no queue bound)", ["service", "type"]
+    "hall_events_unroutable_total",
+    "Events the broker returned as unroutable (no queue bound)",
+    ["service", "type"],
 )
-events_handled = Counter(
-    "hall_events_handled_total", "Messages a consumer finished", ["queue", "outcome"]
-)
+events_handled = Counter("hall_events_handled_total", "Messages a consumer finished", ["queue", "outcome"])
 event_handle_seconds = Histogram(
     "hall_event_handle_seconds",
     "Time to handle one message, inbox included",

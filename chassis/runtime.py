@@ -63,14 +63,31 @@ class Runtime:
         upgrade(self.service, self.config.database_url)
 
     def start_workers(self, relay: bool = True, consumers: bool = True) -> None:
-        """Relay and consumers on daemon threads (embedded mode, the worker process, tests)."""
+        """Relay and consumers on daemon threads (embedded mode, the worker process, tests).
+
+        Queues are declared before this returns, so nothing published afterwards finds them missing.
+        """
+        subscriptions = list(self.service.subscriptions or [])
+        if consumers and subscriptions:
+            self.declare_topology()
+            self.consumer = ConsumerWorker(self.db, self.config, subscriptions)
+            self._spawn(f"{self.name}-consumer", self.consumer.run)
         if relay:
             self.relay = OutboxRelay(self.db, self.config)
             self._spawn(f"{self.name}-relay", self.relay.run)
-        subscriptions = list(self.service.subscriptions or [])
-        if consumers and subscriptions:
-            self.consumer = ConsumerWorker(self.db, self.config, subscriptions)
-            self._spawn(f"{self.name}-consumer", self.consumer.run)
+
+    def declare_topology(self) -> None:
+        from chassis.bus import topology
+        from chassis.bus.broker import connect
+
+        with connect(self.config) as connection:
+            connection.ensure_connection(max_retries=3)
+            topology.declare(
+                connection,
+                self.config.exchange,
+                list(self.service.subscriptions or []),
+                self.config.queue_type,
+            )
 
     def _spawn(self, name: str, target) -> None:
         thread = threading.Thread(target=target, args=(self.stop_event,), name=name, daemon=True)

@@ -30,8 +30,11 @@ class EmbeddedHall:
             app = service.create_app(runtime=runtime)
             register_local_app(service.name, app)
             self.runtimes.append(runtime)
+        # every queue exists before any relay sends: nothing published at start-up is routed nowhere
         for runtime in self.runtimes:
-            runtime.start_workers()
+            runtime.start_workers(relay=False)
+        for runtime in self.runtimes:
+            runtime.start_workers(consumers=False)
         if seed:
             for runtime in self.runtimes:
                 if runtime.service.seed:

@@ -1,13 +1,14 @@
 """Idempotent consumers: the handler's effects and an inbox row commit together; failures retry with delay
 and are parked in `<queue>.dead` with the error after `max_attempts`."""
 
+import contextlib
 import logging
 import threading
 import time
 import traceback
 from datetime import UTC, datetime
 
-from kombu import Connection, Consumer, Message, Producer
+from kombu import Consumer, Message, Producer
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -85,7 +86,7 @@ class ConsumerWorker:
         except (PermanentFailure, ValidationError, ValueError) as error:
             outcome = "parked"
             self._park(subscription, message, attempt, error)
-        except Exception as error:  # noqa: BLE001 - any handler failure is retried, then parked
+        except Exception as error:
             if attempt >= self.config.max_attempts:
                 outcome = "parked"
                 self._park(subscription, message, attempt, error)
@@ -161,7 +162,7 @@ class ConsumerWorker:
                 connection.ensure_connection(max_retries=1)
                 declare(connection, self.config.exchange, self.subscriptions, self.config.queue_type)
                 channel = connection.channel()
-                channel.basic_qos(prefetch_size=0, prefetch_count=self.config.prefetch, a_global=False)
+                channel.basic_qos(0, self.config.prefetch, False)
                 consumers = [
                     Consumer(
                         channel,
@@ -181,16 +182,17 @@ class ConsumerWorker:
                         connection.drain_events(timeout=0.5)
                     except TimeoutError:
                         connection.heartbeat_check()
-            except broker_errors(connection) as error:
+            except Exception as error:
                 self.connected.clear()
-                log.warning("consumer lost the broker, reconnecting in %.1fs: %s", backoff, _describe(error))
+                if isinstance(error, broker_errors(connection)):
+                    log.warning("consumer lost the broker, reconnecting in %.1fs: %s", backoff, _describe(error))
+                else:
+                    log.exception("consumer loop failed, restarting in %.1fs", backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
             finally:
-                try:
+                with contextlib.suppress(Exception):
                     connection.release()
-                except Exception:  # noqa: BLE001 - releasing a dead connection
-                    pass
         self.connected.clear()
 
 

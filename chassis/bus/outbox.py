@@ -25,9 +25,7 @@ def publish(session: Session, contract: EventContract | str, data: Any, *, versi
     else:
         event_type, payload, version = contract, dict(data), version or 1
     cause = current_event.get()
-    correlation = (
-        (cause.correlation_id if cause else None) or correlation_id_var.get() or request_id_var.get() or ""
-    )
+    correlation = (cause.correlation_id if cause else None) or correlation_id_var.get() or request_id_var.get() or ""
     envelope = Envelope(
         type=event_type,
         data=payload,

@@ -4,6 +4,7 @@ A relay that dies after publishing but before marking publishes the batch again;
 the duplicates. On PostgreSQL several relays may run: rows are claimed with FOR UPDATE SKIP LOCKED.
 """
 
+import contextlib
 import json
 import logging
 import threading
@@ -99,10 +100,8 @@ class AmqpBatchPublisher:
 
     def close(self) -> None:
         if self.connection is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self.connection.release()
-            except Exception:  # noqa: BLE001 - closing a broken connection may fail in many ways
-                pass
         self.connection = None
 
 
@@ -158,9 +157,7 @@ class OutboxRelay:
                 return 0
             unroutable = self.publisher.publish(rows)
             session.execute(
-                update(outbox)
-                .where(outbox.c.id.in_([row.id for row in rows]))
-                .values(sent_at=datetime.now(UTC))
+                update(outbox).where(outbox.c.id.in_([row.id for row in rows])).values(sent_at=datetime.now(UTC))
             )
         for row in rows:
             metrics.events_published.labels(self.config.service, row.type).inc()
@@ -175,7 +172,7 @@ class OutboxRelay:
             try:
                 sent = self.run_once()
                 backoff = 0.5
-            except Exception as error:  # noqa: BLE001 - a relay must survive the broker and the database
+            except Exception as error:
                 metrics.relay_errors.labels(self.config.service).inc()
                 log.warning("relay batch failed, will retry: %s", type(error).__name__ + ": " + str(error))
                 self.publisher.close()

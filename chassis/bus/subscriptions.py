@@ -49,10 +49,10 @@ class Subscription:
 class Subscriptions:
     """A service's handlers, declared in its events.py:
 
-        handlers = Subscriptions("accounts")
+    handlers = Subscriptions("accounts")
 
-        @handlers.on(withdrawals_events.APPLICATION_APPROVED, purpose="reserve-funds")
-        def reserve_funds(delivery): ...
+    @handlers.on(withdrawals_events.APPLICATION_APPROVED, purpose="reserve-funds")
+    def reserve_funds(delivery): ...
     """
 
     def __init__(self, consumer: str):

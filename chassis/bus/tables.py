@@ -29,7 +29,12 @@ outbox = Table(
     Column("last_error", Text, nullable=True),
 )
 # the relay only ever looks for unsent rows: keep that index tiny
-Index("ix_outbox_unsent", outbox.c.id, postgresql_where=outbox.c.sent_at.is_(None), sqlite_where=outbox.c.sent_at.is_(None))
+Index(
+    "ix_outbox_unsent",
+    outbox.c.id,
+    postgresql_where=outbox.c.sent_at.is_(None),
+    sqlite_where=outbox.c.sent_at.is_(None),
+)
 
 inbox = Table(
     "inbox",

@@ -1,0 +1,157 @@
+"""Test helpers (a pytest plugin): a fresh PostgreSQL database per service, a RabbitMQ vhost per test run,
+the embedded bus, and waiting until an event has been handled.
+
+A test that needs PostgreSQL or RabbitMQ fails with a clear message when it is not running; it never skips.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+
+PG_ADMIN_URL = os.environ.get("HALL_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+RABBIT_HOST = os.environ.get("HALL_TEST_RABBIT_HOST", "127.0.0.1")
+RABBIT_PORT = int(os.environ.get("HALL_TEST_RABBIT_PORT", "5672"))
+RABBIT_USER = os.environ.get("HALL_TEST_RABBIT_USER", "guest")
+RABBIT_PASSWORD = os.environ.get("HALL_TEST_RABBIT_PASSWORD", "guest")
+
+START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+START_RABBITMQ = "rabbitmq-server -detached"
+
+
+def wait_until(
+    predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.02, what: str = ""
+) -> object:
+    """Poll `predicate` until it returns something truthy; fail the test with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what or predicate}")
+        time.sleep(interval)
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require_postgres() -> None:
+    if not _port_open("127.0.0.1", 5432):
+        pytest.fail(f"PostgreSQL is not running on 127.0.0.1:5432 — start it with: {START_POSTGRES}", pytrace=False)
+
+
+def require_rabbitmq() -> None:
+    if not _port_open(RABBIT_HOST, RABBIT_PORT):
+        pytest.fail(
+            f"RabbitMQ is not running on {RABBIT_HOST}:{RABBIT_PORT} — start it with: {START_RABBITMQ}",
+            pytrace=False,
+        )
+
+
+class PostgresDatabases:
+    """Creates throw-away databases `hall_t_<run>_<name>` and drops them at the end of the run."""
+
+    def __init__(self) -> None:
+        require_postgres()
+        self.run = uuid.uuid4().hex[:8]
+        self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        self.created: list[str] = []
+
+    def create(self, name: str) -> str:
+        database = f"hall_t_{self.run}_{name}_{len(self.created)}".lower()
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{database}"'))
+        self.created.append(database)
+        return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + database
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as connection:
+            for database in self.created:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+def rabbitmqctl(*args: str, timeout: float = 60) -> str:
+    tool = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    result = subprocess.run([tool, *args], capture_output=True, text=True, timeout=timeout, check=False)
+    if result.returncode != 0:
+        pytest.fail(f"rabbitmqctl {' '.join(args)} failed: {result.stderr.strip() or result.stdout.strip()}")
+    return result.stdout
+
+
+@dataclass
+class RabbitVhost:
+    name: str
+
+    @property
+    def url(self) -> str:
+        return f"amqp://{RABBIT_USER}:{RABBIT_PASSWORD}@{RABBIT_HOST}:{RABBIT_PORT}/{self.name}"
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases()
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def rabbit_vhost() -> Iterator[RabbitVhost]:
+    """One RabbitMQ vhost for the whole test run, deleted at the end."""
+    require_rabbitmq()
+    vhost = RabbitVhost(f"hall-test-{uuid.uuid4().hex[:8]}")
+    rabbitmqctl("add_vhost", vhost.name)
+    rabbitmqctl("set_permissions", "-p", vhost.name, RABBIT_USER, ".*", ".*", ".*")
+    yield vhost
+    rabbitmqctl("delete_vhost", vhost.name)
+
+
+@pytest.fixture
+def unique_exchange() -> str:
+    """Each test publishes on its own exchange, so tests sharing a vhost never see each other's events."""
+    return f"hall.events.t{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(params=["embedded", "real"])
+def bus_backend(request, tmp_path, unique_exchange) -> dict:
+    """Config overrides for one of the two modes: memory bus + SQLite, or RabbitMQ + PostgreSQL."""
+    if request.param == "embedded":
+        return {
+            "mode": "embedded",
+            "broker_url": "memory://",
+            "database_url": f"sqlite:///{tmp_path / 'service.db'}",
+            "exchange": unique_exchange,
+        }
+    vhost = request.getfixturevalue("rabbit_vhost")
+    databases = request.getfixturevalue("postgres_databases")
+    return {
+        "mode": "real",
+        "broker_url": vhost.url,
+        "database_url": databases.create("svc"),
+        "exchange": unique_exchange,
+    }
+
+
+def pytest_sessionstart(session) -> None:
+    # CI sets HALL_REQUIRE_SERVICES: stop at once, with the reason, rather than fail test after test
+    if os.environ.get("HALL_REQUIRE_SERVICES") == "1":
+        missing = []
+        if not _port_open("127.0.0.1", 5432):
+            missing.append(f"PostgreSQL (start: {START_POSTGRES})")
+        if not _port_open(RABBIT_HOST, RABBIT_PORT):
+            missing.append(f"RabbitMQ (start: {START_RABBITMQ})")
+        if missing:
+            raise pytest.UsageError("required services are not running: " + "; ".join(missing))

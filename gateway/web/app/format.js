@@ -1,0 +1,278 @@
+// Display formats: money from decimal strings (no float arithmetic), dates, rates and Chinese labels.
+
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
+
+/** "1201.02" → "1,201.02"; digits are grouped as text, so no precision is ever lost. */
+export function groupDigits(value, fractionDigits = 2) {
+  if (value === null || value === undefined || value === '') return '';
+  const text = String(value).trim();
+  const match = DECIMAL.exec(text);
+  if (!match) return text;
+  const [, sign, whole = '', fraction = ''] = match;
+  const grouped = (whole.replace(/^0+(?=\d)/, '') || '0').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const fixed = fraction.padEnd(fractionDigits, '0');
+  const shown = fractionDigits > 0 ? `${grouped}.${fixed}` : grouped;
+  return `${sign === '-' ? '-' : ''}${shown}`;
+}
+
+/** "1201.02" → "1,201.02 元" */
+export function money(value) {
+  if (value === null || value === undefined || value === '') return '—';
+  return `${groupDigits(value)} 元`;
+}
+
+/** Moves the decimal point of a decimal string: shiftDecimal("0.026", 2) → "2.6". */
+export function shiftDecimal(value, places) {
+  const match = DECIMAL.exec(String(value).trim());
+  if (!match) return String(value);
+  const [, sign, whole = '', fraction = ''] = match;
+  let digits = whole + fraction;
+  let point = whole.length + places;
+  if (point < 0) {
+    digits = '0'.repeat(-point) + digits;
+    point = 0;
+  }
+  if (point > digits.length) digits = digits.padEnd(point, '0');
+  let intPart = digits.slice(0, point).replace(/^0+(?=\d)/, '') || '0';
+  let fracPart = digits.slice(point).replace(/0+$/, '');
+  if (intPart === '') intPart = '0';
+  return `${sign === '-' ? '-' : ''}${intPart}${fracPart ? `.${fracPart}` : ''}`;
+}
+
+/** A rate or ratio as a percentage; values below 1 are read as fractions (0.026 → 2.6%). */
+export function percent(value) {
+  if (value === null || value === undefined || value === '') return '—';
+  const text = String(value).trim().replace(/%$/, '');
+  const isFraction = DECIMAL.test(text) && Math.abs(Number(text)) < 1 && text !== '0';
+  return `${isFraction ? shiftDecimal(text, 2) : text}%`;
+}
+
+function pad(n) {
+  return String(n).padStart(2, '0');
+}
+
+/** YYYY-MM-DD from a date or ISO date-time string, in local time for date-times. */
+export function date(value) {
+  if (!value) return '—';
+  const text = String(value);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text;
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime())) return text;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** YYYY-MM-DD HH:mm for ISO date-times (timeline, messages). */
+export function dateTime(value) {
+  if (!value) return '—';
+  const text = String(value);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text;
+  const d = new Date(text);
+  if (Number.isNaN(d.getTime())) return text;
+  return `${date(text)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** "2024-06" or "202406" → "2024年06月" */
+export function month(value) {
+  if (!value) return '—';
+  const m = /^(\d{4})-?(\d{2})/.exec(String(value));
+  return m ? `${m[1]}年${m[2]}月` : String(value);
+}
+
+/** Today as YYYY-MM-DD in local time. */
+export function today(offsetDays = 0) {
+  const d = new Date();
+  d.setDate(d.getDate() + offsetDays);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+export const ACCOUNT_STATUS = { normal: '正常', sealed: '封存', frozen: '冻结', closed: '销户' };
+
+export const LOAN_STATUS = {
+  submitted: '已提交',
+  prereviewed: '预审通过（请携带材料到柜台）',
+  accepted: '柜台已受理',
+  preliminarily_approved: '初审通过',
+  approved: '中心审批通过',
+  contract_signed: '已签合同',
+  mortgage_registered: '抵押已登记',
+  disbursed: '已放款',
+  repaying: '还款中',
+  overdue: '逾期',
+  paid_off: '已结清',
+  rejected: '未通过',
+  cancelled: '已撤销',
+};
+
+export const WITHDRAWAL_STATUS = {
+  submitted: '已提交',
+  prereviewed: '预审通过',
+  accepted: '已受理',
+  approved: '审批通过',
+  paid: '已办结',
+  rejected: '未通过',
+  cancelled: '已撤销',
+  payment_failed: '支付失败',
+};
+
+export const APPOINTMENT_STATUS = {
+  booked: '已预约',
+  attended: '已到场办理',
+  missed: '爽约',
+  cancelled: '已取消',
+};
+
+export const METHOD = { equal_installment: '等额本息', equal_principal: '等额本金' };
+
+export const ENTRY_KIND = {
+  regular: '汇缴',
+  regular_deposit: '汇缴',
+  deposit: '汇缴',
+  supplementary: '补缴',
+  supplementary_deposit: '补缴',
+  withdrawal: '提取',
+  interest: '结息',
+  repayment: '还款',
+};
+
+export const ROLE = {
+  applicant: '申请人',
+  depositor: '申请人',
+  system: '系统',
+  loan_officer: '贷款经办',
+  loan_approver: '中心审批',
+  bank_officer: '委托银行',
+  withdrawal_officer: '提取经办',
+  admin: '管理员',
+};
+
+export const GUIDE_CATEGORY = { loan: '贷款', withdrawal: '提取', deposit: '缴存', other: '其他' };
+
+/** A label from a map, or the value itself when the API already speaks Chinese. */
+export function label(map, value) {
+  if (value === null || value === undefined || value === '') return '—';
+  return map[value] ?? String(value);
+}
+
+export function yesNo(value) {
+  if (value === null || value === undefined) return '—';
+  return value ? '是' : '否';
+}
+
+/** Chinese labels of the fields the API returns, for detail views of whatever a record carries. */
+export const FIELD_LABELS = {
+  name: '姓名',
+  id_number: '身份证号',
+  mobile: '手机号码',
+  phone: '手机号码',
+  email: '电子邮箱',
+  center: '所属中心',
+  center_name: '所属中心',
+  employer: '单位名称',
+  employer_name: '单位名称',
+  unit_account_no: '单位账号',
+  employer_account_no: '单位账号',
+  account_no: '个人账号',
+  status: '状态',
+  opened_on: '开户日期',
+  balance: '余额',
+  available: '可用余额',
+  reserved: '冻结/预留金额',
+  monthly_amount: '月缴存额',
+  monthly_deposit: '月缴存额',
+  base: '缴存基数',
+  deposit_base: '缴存基数',
+  employer_ratio: '单位缴存比例',
+  unit_ratio: '单位缴存比例',
+  personal_ratio: '个人缴存比例',
+  employee_ratio: '个人缴存比例',
+  paid_up_to: '缴至年月',
+  month: '缴存年月',
+  posted_on: '记账日期',
+  kind: '业务类型',
+  summary: '摘要',
+  amount: '金额',
+  unit_amount: '单位缴存额',
+  personal_amount: '个人缴存额',
+  reason: '提取原因',
+  reason_name: '提取原因',
+  bank_card: '收款银行卡',
+  reference: '业务流水号',
+  contract_no: '合同编号',
+  application_no: '申请编号',
+  term_months: '贷款期限（月）',
+  method: '还款方式',
+  annual_rate: '年利率',
+  disbursed_on: '放款日期',
+  first_due_on: '首次还款日',
+  maturity_on: '到期日',
+  remaining_principal: '剩余本金',
+  outstanding_principal: '剩余本金',
+  remaining_periods: '剩余期数',
+  monthly_payment: '月还款额',
+  overdue: '是否逾期',
+  overdue_amount: '逾期金额',
+  entrusted_bank: '委托银行',
+  bank_name: '委托银行',
+  repayment_card: '还款银行卡',
+  period: '期次',
+  due_on: '应还日期',
+  due_date: '应还日期',
+  paid_on: '还款日期',
+  payment: '月供',
+  principal: '本金',
+  interest: '利息',
+  penalty: '罚息',
+  remaining: '剩余本金',
+  created_at: '提交时间',
+  submitted_at: '提交时间',
+  updated_at: '更新时间',
+  monthly_income: '月收入',
+  monthly_rent: '月租金',
+  lease_start: '租赁起始日期',
+  lease_end: '租赁截止日期',
+  house_price: '房屋总价',
+  expenses: '医疗费用',
+  opinion: '审核意见',
+};
+
+const MONEY_FIELDS = new Set([
+  'balance', 'available', 'reserved', 'monthly_amount', 'monthly_deposit', 'base', 'deposit_base',
+  'amount', 'unit_amount', 'personal_amount', 'remaining_principal', 'outstanding_principal',
+  'monthly_payment', 'overdue_amount', 'payment', 'principal', 'interest', 'penalty', 'remaining',
+  'monthly_income', 'monthly_rent', 'house_price', 'expenses', 'price', 'first_payment',
+  'total_interest', 'total_payment', 'total_principal',
+]);
+const DATE_FIELDS = new Set([
+  'opened_on', 'posted_on', 'disbursed_on', 'first_due_on', 'maturity_on', 'due_on', 'due_date',
+  'paid_on', 'lease_start', 'lease_end', 'date',
+]);
+const DATETIME_FIELDS = new Set(['created_at', 'submitted_at', 'updated_at', 'time', 'at']);
+const PERCENT_FIELDS = new Set(['annual_rate', 'employer_ratio', 'unit_ratio', 'personal_ratio', 'employee_ratio']);
+
+/** A record's field as text, by the field's name: money, dates, rates, states, kinds. */
+export function formatField(key, value, statusMap = {}) {
+  if (value === null || value === undefined || value === '') return '—';
+  if (MONEY_FIELDS.has(key)) return money(value);
+  if (DATE_FIELDS.has(key)) return date(value);
+  if (DATETIME_FIELDS.has(key)) return dateTime(value);
+  if (PERCENT_FIELDS.has(key)) return percent(value);
+  if (key === 'month' || key === 'paid_up_to') return month(value);
+  if (key === 'center') return centerName(value);
+  if (key === 'status') return label({ ...ACCOUNT_STATUS, ...statusMap }, value);
+  if (key === 'kind') return label(ENTRY_KIND, value);
+  if (key === 'method') return label(METHOD, value);
+  if (typeof value === 'boolean') return yesNo(value);
+  if (typeof value === 'object') return value.name ?? JSON.stringify(value);
+  return String(value);
+}
+
+const centerNames = {};
+
+/** Remembers centre names so codes such as "yinchuan" show as 银川住房公积金管理中心. */
+export function rememberCenters(centers) {
+  for (const c of centers) centerNames[c.code] = c.name;
+}
+
+export function centerName(code) {
+  return centerNames[code] || code || '—';
+}

@@ -1,0 +1,275 @@
+// 我要提取: reasons with their materials, the online pre-application, my applications and their progress.
+
+import { api, itemsOf, newIdempotencyKey } from './api.js';
+import { h, replace } from './dom.js';
+import { announce, busy, field, isValidIdNumber, showErrors, validate, values } from './forms.js';
+import { WITHDRAWAL_STATUS, formatField, label, money } from './format.js';
+import { describe, keyValues, loadInto, openDialog, pageTitle, subnav, table } from './layout.js';
+import { href, navigate } from './router.js';
+import { progressTimeline } from './timeline.js';
+import { appointmentList } from './appointments.js';
+import { WITHDRAWAL_PAGES, loadReasons, materialsList } from './withdrawal-reasons.js';
+
+const FLOW = ['submitted', 'prereviewed', 'accepted', 'approved', 'paid'];
+const CANCELLABLE = new Set(['submitted', 'prereviewed', 'accepted']);
+const MONEY = /^\d{1,9}(\.\d{1,2})?$/;
+
+/** Extra fields per national reason code, for a service that does not describe its own `fields`. */
+const FALLBACK_FIELDS = {
+  '01': [
+    { name: 'contract_no', label: '购房合同编号', kind: 'text' },
+    { name: 'house_price', label: '房屋总价', kind: 'money' },
+  ],
+  '07': [
+    { name: 'monthly_rent', label: '月租金', kind: 'money' },
+    { name: 'lease_start', label: '租赁起始日期', kind: 'date' },
+    { name: 'lease_end', label: '租赁截止日期', kind: 'date' },
+  ],
+  '09': [{ name: 'expenses', label: '医疗费用', kind: 'money' }],
+};
+
+function ruleLines(reason) {
+  const rules = reason.rule_lines ?? reason.rules;
+  return Array.isArray(rules) ? rules.map(String) : [];
+}
+
+function closesAccount(reason) {
+  return Boolean(reason?.closes_account ?? reason?.whole_balance ?? reason?.rules?.whole_balance);
+}
+
+function flowChart(title, steps, id) {
+  return h('div', { class: 'flow-block' }, h('h3', {}, title), h('ol', { class: 'flow-chart', id }, steps.map((s) => h('li', {}, s))));
+}
+
+function renderReasons({ page }) {
+  const list = h('div', { id: 'reason-list', class: 'reason-list' });
+  page.append(
+    pageTitle('我要提取'),
+    subnav('我要提取', WITHDRAWAL_PAGES, '/withdrawals'),
+    h(
+      'section',
+      { class: 'card flow-card' },
+      h('h2', {}, '办理流程'),
+      flowChart('网厅提取业务流程', ['咨询', '网厅预申请', '受理', '审核审批', '办结'], 'withdrawal-flow'),
+      flowChart('网厅提取预约流程', ['网厅预约（选择提取项、网点和时间）', '按预约时间到柜台受理', '审核审批', '办结'], 'appointment-flow'),
+      h('p', { class: 'hint' }, '办结时，职工持本人身份证到住房公积金管理中心业务窗口办理提取，或到经办银行办理取款、网银支付。'),
+    ),
+    h('section', { class: 'card' }, h('h2', {}, '提取事由及所需材料'), list),
+  );
+  loadInto(list, loadReasons, (reasons) =>
+    reasons.map((reason) =>
+      h(
+        'article',
+        { class: 'reason-card', dataset: { testid: 'reason', code: reason.code } },
+        h('h3', {}, `${reason.code} ${reason.name}`),
+        reason.description ? h('p', {}, reason.description) : null,
+        h('h4', {}, '需携带材料'),
+        materialsList(reason.materials, `materials-${reason.code}`),
+        ruleLines(reason).length ? [h('h4', {}, '办理条件'), h('ul', { class: 'rules' }, ruleLines(reason).map((r) => h('li', {}, r)))] : null,
+        h(
+          'div',
+          { class: 'row-actions' },
+          h('a', { href: href('/withdrawals/apply', { reason: reason.code }), class: 'btn btn-primary btn-small', id: `reason-apply-${reason.code}` }, '在线预申请'),
+          h('a', { href: href('/withdrawals/appointment', { reason: reason.code }), class: 'btn btn-secondary btn-small', id: `reason-book-${reason.code}` }, '预约办理'),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The reason's own fields (rent: monthly_rent, lease_start, lease_end; purchase: contract_no, house_price...). */
+function extraField(spec) {
+  const id = `wd-field-${spec.name.replace(/_/g, '-')}`;
+  const common = { name: spec.name, id, label: spec.label || spec.name, required: spec.required !== false && spec.kind !== 'flag' };
+  switch (spec.kind) {
+    case 'money':
+      return field({ ...common, label: `${common.label}（元）`, attrs: { inputmode: 'decimal', maxlength: 12 } });
+    case 'date':
+      return field({ ...common, type: 'date' });
+    case 'flag':
+      return field({ ...common, type: 'checkbox' });
+    case 'choice':
+      return field({ ...common, type: 'select', options: [{ value: '', label: '请选择' }, ...(spec.choices || []).map((c) => ({ value: c, label: c }))] });
+    case 'id_number':
+      return field({ ...common, attrs: { maxlength: 18, autocomplete: 'off' } });
+    default:
+      return field({ ...common, attrs: { maxlength: spec.max_length || 64 } });
+  }
+}
+
+function renderApply({ page, query }) {
+  let idempotencyKey = newIdempotencyKey();
+  let reasons = [];
+  let available = null;
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'wd-submit' }, '提交申请');
+  const materials = h('div', { id: 'wd-materials-box', class: 'notice', 'aria-live': 'polite' });
+  const extra = h('div', { id: 'wd-extra-fields' });
+  const reasonField = field({ name: 'reason', id: 'wd-reason', label: '提取原因', type: 'select', required: true, options: [{ value: '', label: '正在加载…' }] });
+  const amountField = field({ name: 'amount', id: 'wd-amount', label: '提取金额（元）', required: true, attrs: { inputmode: 'decimal', maxlength: 12 } });
+  const balanceNote = h('p', { class: 'hint', id: 'wd-available' });
+  const form = h(
+    'form',
+    { id: 'wd-form', class: 'form', novalidate: true },
+    reasonField,
+    materials,
+    amountField,
+    balanceNote,
+    field({ name: 'bank_card', id: 'wd-bank-card', label: '收款银行卡号', required: true, hint: '须为本人名下的银行卡', attrs: { inputmode: 'numeric', maxlength: 23, autocomplete: 'off' } }),
+    extra,
+    h('div', { class: 'form-actions' }, submit, h('a', { href: href('/withdrawals'), class: 'btn btn-light', id: 'wd-cancel-form' }, '返回')),
+  );
+  const select = form.querySelector('#wd-reason');
+  const amountInput = form.querySelector('#wd-amount');
+
+  function chosen() {
+    return reasons.find((r) => r.code === select.value);
+  }
+
+  function showReason() {
+    const reason = chosen();
+    replace(extra);
+    if (!reason) {
+      replace(materials, h('p', {}, '请选择提取原因，系统将提示您需要携带的材料。'));
+      return;
+    }
+    replace(materials, h('p', {}, h('strong', {}, `${reason.name}：请携带以下材料到柜台办理`)), materialsList(reason.materials, 'wd-materials'));
+    const specs = reason.fields ?? FALLBACK_FIELDS[reason.code] ?? [];
+    if (specs.length) extra.append(h('fieldset', {}, h('legend', {}, `${reason.name}信息`), specs.map(extraField)));
+    const whole = closesAccount(reason);
+    amountInput.readOnly = whole;
+    if (whole) {
+      amountInput.value = available ?? '';
+      balanceNote.textContent = '该提取原因将提取账户全部余额并办理销户。';
+    } else {
+      balanceNote.textContent = available ? `当前可用余额：${money(available)}` : '';
+    }
+  }
+
+  select.addEventListener('change', showReason);
+  form.addEventListener('input', () => {
+    idempotencyKey = newIdempotencyKey();
+  });
+  Promise.all([loadReasons(), api.get('/accounts/me/account').catch(() => ({}))])
+    .then(([list, account]) => {
+      reasons = list;
+      available = account.available ?? account.balance ?? null;
+      replace(select, h('option', { value: '' }, '请选择提取原因'), list.map((r) => h('option', { value: r.code, selected: r.code === query.reason }, `${r.code} ${r.name}`)));
+      showReason();
+    })
+    .catch((error) => {
+      reasonField.querySelector('.field-error').textContent = `提取原因加载失败：${error.detail}`;
+    });
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const reason = chosen();
+    const specs = reason ? (reason.fields ?? FALLBACK_FIELDS[reason.code] ?? []) : [];
+    const checks = {
+      reason: (v) => (v ? null : '请选择提取原因'),
+      amount: (v) => (MONEY.test(v || '') && Number(v) > 0 ? null : '请输入正确的提取金额（元，最多两位小数）'),
+      bank_card: (v) => (/^\d{12,19}$/.test((v || '').replace(/\s/g, '')) ? null : '请输入正确的银行卡号（12-19位数字）'),
+    };
+    for (const spec of specs) {
+      if (spec.kind === 'flag' || spec.required === false) continue;
+      checks[spec.name] =
+        spec.kind === 'money'
+          ? (v) => (MONEY.test(v || '') ? null : `请输入正确的${spec.label}`)
+          : spec.kind === 'id_number'
+            ? (v) => (isValidIdNumber(v) ? null : `请输入正确的${spec.label}`)
+            : (v) => (v ? null : `请填写${spec.label}`);
+    }
+    if (!validate(form, checks)) return;
+    const v = values(form);
+    const body = { ...v, bank_card: v.bank_card.replace(/\s/g, '') };
+    busy(submit, async () => {
+      try {
+        const created = await api.post('/withdrawals/applications', body, { idempotent: idempotencyKey });
+        announce('提取预申请已提交，请等待后台审核。', 'success');
+        navigate(`/withdrawals/applications/${encodeURIComponent(created.id)}`);
+      } catch (error) {
+        showErrors(form, error);
+      }
+    });
+  });
+
+  page.append(
+    pageTitle('提取预申请'),
+    subnav('我要提取', WITHDRAWAL_PAGES, '/withdrawals/apply'),
+    h('section', { class: 'card' }, h('p', { class: 'hint' }, '选择提取项后填写并提交申请，等待后台审核通过后，携带相关资料到柜台办理。'), form),
+  );
+}
+
+function renderMine({ page }) {
+  const applications = h('div', { id: 'wd-applications' });
+  const appointments = h('div', { id: 'wd-appointments' });
+  page.append(
+    pageTitle('我的申请与预约'),
+    subnav('我要提取', WITHDRAWAL_PAGES, '/withdrawals/mine'),
+    h('section', { class: 'card' }, h('h2', {}, '我的提取申请'), applications),
+    h('section', { class: 'card' }, h('h2', {}, '我的预约'), appointments),
+  );
+  loadInto(
+    applications,
+    () => api.get('/withdrawals/applications', { page: 1, page_size: 50 }),
+    (data) =>
+      table(
+        [
+          { label: '申请编号', format: (a) => a.application_no || a.id },
+          { label: '提交时间', format: (a) => formatField('created_at', a.created_at || a.submitted_at) },
+          { label: '提取原因', format: (a) => a.reason_name || a.reason },
+          { key: 'amount', label: '提取金额', numeric: true },
+          { label: '状态', format: (a) => label(WITHDRAWAL_STATUS, a.status) },
+          {
+            label: '操作',
+            cell: (a) => h('a', { href: href(`/withdrawals/applications/${encodeURIComponent(a.id)}`), class: 'btn btn-light btn-small', dataset: { testid: 'wd-application-detail', id: a.id } }, '查看进度'),
+          },
+        ],
+        itemsOf(data),
+        { id: 'wd-applications-table', caption: '我的提取申请', empty: '暂无提取申请' },
+      ),
+  );
+  appointmentList(appointments);
+}
+
+function renderApplication({ page, params }) {
+  const body = h('section', { class: 'card', id: 'wd-application-detail' });
+  const path = `/withdrawals/applications/${encodeURIComponent(params.id)}`;
+  page.append(pageTitle('提取办理进度'), subnav('我要提取', WITHDRAWAL_PAGES, ''), body, h('p', {}, h('a', { href: href('/withdrawals/mine'), id: 'wd-application-back' }, '‹ 返回我的申请与预约')));
+  loadInto(
+    body,
+    () => api.get(path),
+    (app) => [
+      keyValues(describe(app, ['application_no', 'status', 'reason_name', 'reason', 'amount', 'bank_card', 'created_at'], WITHDRAWAL_STATUS), { id: 'wd-application-fields' }),
+      app.materials?.length ? [h('h2', {}, '需携带材料'), materialsList(app.materials, 'wd-application-materials')] : null,
+      h('h2', {}, '办理进度'),
+      progressTimeline(app.timeline, { flow: FLOW, statusMap: WITHDRAWAL_STATUS, status: app.status, id: 'wd-timeline' }),
+      CANCELLABLE.has(app.status)
+        ? h('div', { class: 'page-actions' }, h('button', { type: 'button', class: 'btn btn-danger', id: 'wd-cancel', on: { click: () => confirmCancel(path) } }, '撤销申请'))
+        : null,
+    ],
+  );
+}
+
+function confirmCancel(path) {
+  const confirm = h('button', { type: 'button', class: 'btn btn-danger', id: 'cancel-confirm' }, '确认撤销');
+  const { body, close } = openDialog({ title: '撤销提取申请', id: 'cancel-dialog', content: h('p', {}, '撤销后该申请将不再办理，确定要撤销吗？'), actions: [confirm] });
+  confirm.addEventListener('click', async () => {
+    confirm.disabled = true;
+    try {
+      await api.post(`${path}/cancel`, {});
+      close();
+      announce('提取申请已撤销。', 'success');
+      navigate(path);
+    } catch (error) {
+      confirm.disabled = false;
+      replace(body, h('div', { class: 'error-box', role: 'alert' }, error.detail));
+    }
+  });
+}
+
+export const routes = [
+  { path: '/withdrawals', title: '我要提取', render: renderReasons },
+  { path: '/withdrawals/apply', title: '提取预申请', render: renderApply },
+  { path: '/withdrawals/mine', title: '我的申请与预约', render: renderMine },
+  { path: '/withdrawals/applications/:id', title: '提取办理进度', render: renderApplication },
+];
