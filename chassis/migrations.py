@@ -26,7 +26,10 @@ def upgrade(service: "Service", database_url: str, revision: str = "head") -> No
 
 
 def revision(service: "Service", database_url: str, message: str) -> None:
-    command.revision(alembic_config(service, database_url), message=message, autogenerate=True)
+    """Autogenerate the next revision, numbered 0002, 0003, ... after the existing ones."""
+    existing = [path for path in (service.migrations_dir / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    rev_id = f"{len(existing) + 1:04d}"
+    command.revision(alembic_config(service, database_url), message=message, autogenerate=True, rev_id=rev_id)
 
 
 def run_env(service_metadata: MetaData) -> None:

@@ -45,3 +45,16 @@ inbox = Table(
     Column("handled_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("consumer", "message_id", name="pk_inbox"),
 )
+
+# replies to writes sent with an Idempotency-Key: the same key from the same caller gets the same answer
+idempotency_keys = Table(
+    "idempotency_keys",
+    bus_metadata,
+    Column("caller", String(64), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("endpoint", String(200), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("caller", "key", name="pk_idempotency_keys"),
+)

@@ -1,5 +1,47 @@
 """Events the identity service publishes (contracts) and the handlers of those it consumes."""
 
-from chassis.bus import Subscriptions
+from marshmallow import Schema, fields, validate
+
+from chassis.bus import EventContract, Subscriptions
 
 handlers = Subscriptions("identity")
+
+
+class SmsRequested(Schema):
+    """A text for notifications to deliver: a verification code (urgent, never logged)."""
+
+    request_id = fields.String(required=True)
+    purpose = fields.String(required=True, validate=validate.OneOf(["register", "reset_password"]))
+    mobile = fields.String(required=True)
+    template = fields.String(required=True)  # e.g. sms_code.register
+    params = fields.Dict(required=True)  # e.g. {"code": "123456", "minutes": 5}
+    account_no = fields.String(load_default=None, allow_none=True)
+
+
+class UserRegistered(Schema):
+    user_id = fields.String(required=True)
+    center = fields.String(required=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    username = fields.String(required=True)
+
+
+class UserLocked(Schema):
+    user_id = fields.String(required=True)
+    center = fields.String(required=True)
+    account_no = fields.String(load_default=None, allow_none=True)
+    locked_until = fields.AwareDateTime(required=True)
+
+
+class PasswordEvent(Schema):
+    user_id = fields.String(required=True)
+    center = fields.String(required=True)
+    account_no = fields.String(load_default=None, allow_none=True)
+    id_number = fields.String(load_default=None, allow_none=True)
+
+
+SMS_REQUESTED = EventContract("identity.sms.requested", SmsRequested)
+USER_REGISTERED = EventContract("identity.user.registered", UserRegistered)
+USER_LOCKED = EventContract("identity.user.locked", UserLocked)
+PASSWORD_RESET = EventContract("identity.password.reset", PasswordEvent)
+PASSWORD_CHANGED = EventContract("identity.password.changed", PasswordEvent)

@@ -1,5 +1,104 @@
 """Events the loans service publishes (contracts) and the handlers of those it consumes."""
 
-from chassis.bus import Subscriptions
+from marshmallow import Schema, fields
+
+from chassis.bus import EventContract, Subscriptions
 
 handlers = Subscriptions("loans")
+
+APPLICATION_STATES = (
+    "submitted",
+    "prereviewed",
+    "accepted",
+    "preliminarily_approved",
+    "approved",
+    "contract_signed",
+    "mortgage_registered",
+    "disbursed",
+    "rejected",
+    "cancelled",
+)
+
+
+class ApplicationChanged(Schema):
+    """`loans.application.<state>`: every state a loan application reaches."""
+
+    application_id = fields.String(required=True)
+    application_no = fields.String(required=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    center = fields.String(required=True)
+    state = fields.String(required=True)
+    state_label = fields.String(required=True)
+    amount = fields.Decimal(required=True, as_string=True)
+    term_months = fields.Integer(required=True)
+    opinion = fields.String(load_default=None, allow_none=True)
+    materials = fields.List(fields.String(), load_default=list)  # what to bring to the counter (prereviewed)
+    contract_no = fields.String(load_default=None, allow_none=True)
+
+
+class LoanDisbursed(Schema):
+    loan_id = fields.String(required=True)
+    contract_no = fields.String(required=True)
+    application_id = fields.String(required=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    center = fields.String(required=True)
+    amount = fields.Decimal(required=True, as_string=True)
+    term_months = fields.Integer(required=True)
+    disbursed_on = fields.Date(required=True)
+    first_due_date = fields.Date(required=True)
+    monthly_payment = fields.Decimal(required=True, as_string=True)
+
+
+class RepaymentPosted(Schema):
+    loan_id = fields.String(required=True)
+    contract_no = fields.String(required=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    period = fields.Integer(required=True)
+    amount = fields.Decimal(required=True, as_string=True)
+    principal = fields.Decimal(required=True, as_string=True)
+    interest = fields.Decimal(required=True, as_string=True)
+    penalty = fields.Decimal(load_default="0.00", as_string=True)
+    remaining = fields.Decimal(required=True, as_string=True)
+    paid_on = fields.Date(required=True)
+
+
+class RepaymentDue(Schema):
+    loan_id = fields.String(required=True)
+    contract_no = fields.String(required=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    period = fields.Integer(required=True)
+    amount = fields.Decimal(required=True, as_string=True)
+    due_date = fields.Date(required=True)
+
+
+class LoanOverdue(Schema):
+    loan_id = fields.String(required=True)
+    contract_no = fields.String(required=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    period = fields.Integer(required=True)
+    amount_due = fields.Decimal(required=True, as_string=True)
+    penalty = fields.Decimal(required=True, as_string=True)
+    due_date = fields.Date(required=True)
+
+
+class LoanPaidOff(Schema):
+    loan_id = fields.String(required=True)
+    contract_no = fields.String(required=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    paid_off_on = fields.Date(required=True)
+
+
+APPLICATION_EVENTS = {
+    state: EventContract(f"loans.application.{state}", ApplicationChanged) for state in APPLICATION_STATES
+}
+LOAN_DISBURSED = EventContract("loans.loan.disbursed", LoanDisbursed)
+REPAYMENT_POSTED = EventContract("loans.repayment.posted", RepaymentPosted)
+REPAYMENT_DUE = EventContract("loans.repayment.due", RepaymentDue)
+LOAN_OVERDUE = EventContract("loans.loan.overdue", LoanOverdue)
+LOAN_PAID_OFF = EventContract("loans.loan.paid_off", LoanPaidOff)

@@ -1,5 +1,28 @@
 """Events the notifications service publishes (contracts) and the handlers of those it consumes."""
 
-from chassis.bus import Subscriptions
+from marshmallow import Schema, fields
+
+from chassis.bus import EventContract, Subscriptions
 
 handlers = Subscriptions("notifications")
+
+
+class SmsDelivered(Schema):
+    delivery_id = fields.String(required=True)
+    source_event_id = fields.String(required=True)
+    template = fields.String(required=True)
+    mobile_masked = fields.String(required=True)
+    delivered_at = fields.AwareDateTime(required=True)
+
+
+class SmsFailed(Schema):
+    delivery_id = fields.String(required=True)
+    source_event_id = fields.String(required=True)
+    template = fields.String(required=True)
+    mobile_masked = fields.String(required=True)
+    reason_code = fields.String(required=True)
+    reason = fields.String(required=True)  # Chinese
+
+
+SMS_DELIVERED = EventContract("notifications.sms.delivered", SmsDelivered)
+SMS_FAILED = EventContract("notifications.sms.failed", SmsFailed)

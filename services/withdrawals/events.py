@@ -1,5 +1,66 @@
 """Events the withdrawals service publishes (contracts) and the handlers of those it consumes."""
 
-from chassis.bus import Subscriptions
+from marshmallow import Schema, fields
+
+from chassis.bus import EventContract, Subscriptions
 
 handlers = Subscriptions("withdrawals")
+
+APPLICATION_STATES = ("submitted", "prereviewed", "accepted", "approved", "rejected", "cancelled", "paid")
+
+
+class ApplicationChanged(Schema):
+    """`withdrawals.application.<state>`: every state an application reaches."""
+
+    application_id = fields.String(required=True)
+    application_no = fields.String(required=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    center = fields.String(required=True)
+    state = fields.String(required=True)
+    state_label = fields.String(required=True)
+    reason = fields.String(required=True)  # national code, e.g. "07"
+    reason_name = fields.String(required=True)
+    amount = fields.Decimal(required=True, as_string=True)
+    closes_account = fields.Boolean(load_default=False)
+    bank_card_last4 = fields.String(required=True)
+    opinion = fields.String(load_default=None, allow_none=True)
+    materials = fields.List(fields.String(), load_default=list)
+
+
+class PaymentFailed(Schema):
+    application_id = fields.String(required=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    amount = fields.Decimal(required=True, as_string=True)
+    reason = fields.String(required=True)
+
+
+class AppointmentChanged(Schema):
+    """`withdrawals.appointment.<booked|cancelled|missed|attended|reminder_due>`."""
+
+    appointment_id = fields.String(required=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    center = fields.String(required=True)
+    branch_code = fields.String(required=True)
+    branch_name = fields.String(required=True)
+    reason = fields.String(required=True)
+    reason_name = fields.String(required=True)
+    slot_start = fields.AwareDateTime(required=True)
+    slot_end = fields.AwareDateTime(required=True)
+    materials = fields.List(fields.String(), load_default=list)
+
+
+def application_event(state: str) -> EventContract:
+    return EventContract(f"withdrawals.application.{state}", ApplicationChanged)
+
+
+APPLICATION_EVENTS = {state: application_event(state) for state in APPLICATION_STATES}
+APPLICATION_APPROVED = APPLICATION_EVENTS["approved"]
+APPLICATION_PAID = APPLICATION_EVENTS["paid"]
+PAYMENT_FAILED = EventContract("withdrawals.payment.failed", PaymentFailed)
+APPOINTMENT_EVENTS = {
+    state: EventContract(f"withdrawals.appointment.{state}", AppointmentChanged)
+    for state in ("booked", "cancelled", "missed", "attended", "reminder_due")
+}

@@ -1,0 +1,52 @@
+# 宁夏住房公积金网上业务大厅 — one command to run, one to test.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test up lint format bench migration clean-data venv
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## make run: the whole hall in one process (SQLite under var/, in-memory bus, demo data), http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/python -m gateway.embedded
+
+## make test: ruff, then every test (embedded and real RabbitMQ + PostgreSQL)
+test: $(STAMP) lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## make up: production shape on this machine (gunicorn per service, a worker each, RabbitMQ, PostgreSQL)
+up: $(STAMP)
+	bash deploy/up.sh
+
+## make bench: every benchmark, each printing its ratio against its anchor
+bench: $(STAMP)
+	@for b in bench/[a-z]*.py; do [ "$$b" = bench/harness.py ] && continue; echo "== $$b"; \
+	  $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
+
+## make migration service=loans message="add applications"
+migration: $(STAMP)
+	@test -n "$(service)" || (echo "usage: make migration service=<name> message=..." && exit 2)
+	rm -f /tmp/hall-migration-$(service).db
+	$(BIN)/python -c "from services.registry import load; from chassis.migrations import upgrade, revision; \
+	s = load('$(service)'); url = 'sqlite:////tmp/hall-migration-$(service).db'; upgrade(s, url); \
+	revision(s, url, '''$(message)''')"
+
+clean-data:
+	rm -rf var/
