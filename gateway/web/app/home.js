@@ -85,7 +85,7 @@ function branchList(branches) {
 function renderHome({ page }) {
   const claims = session.claims();
   const branchArea = h('div', { class: 'branch-area', id: 'branch-area' });
-  const centerSelect = centerField({ id: 'home-branch-center', name: 'branch_center', label: '选择中心', value: claims.center || '' });
+  const centerSelect = centerField({ id: 'home-branch-center', name: 'branch_center', label: '选择中心', value: claims.center || '', required: false });
   const select = centerSelect.querySelector('select');
 
   async function showBranches(code) {
