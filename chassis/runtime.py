@@ -75,6 +75,8 @@ class Runtime:
         if relay:
             self.relay = OutboxRelay(self.db, self.config)
             self._spawn(f"{self.name}-relay", self.relay.run)
+            for index, loop in enumerate(self.service.background_loops):
+                self._spawn(f"{self.name}-loop{index}", lambda stop, loop=loop: loop(self, stop))
 
     def declare_topology(self) -> None:
         from chassis.bus import topology

@@ -26,6 +26,8 @@ class Service:
     seed: Callable[[Runtime], None] | None = None
     # extra CLI commands or setup: called with the app and its runtime
     extend_app: Callable[[Flask, Runtime], None] | None = None
+    # periodic jobs run beside the relay in the worker (and in embedded mode): loop(runtime, stop_event)
+    background_loops: tuple[Callable[[Runtime, Any], None], ...] = ()
     # lines `make run` prints: demo logins and pages of this service
     demo_notes: tuple[str, ...] = ()
 
