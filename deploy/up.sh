@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# make up: RabbitMQ + a PostgreSQL database per service, migrations, topology, demo data, then every process
+# (gunicorn per service, a worker per service, the gateway) under honcho. Ctrl-C stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export PATH="$PWD/$BIN:$PATH"
+set -a
+# shellcheck disable=SC1091
+source deploy/up.env
+set +a
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_open 5432 || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+port_open 5672 || rabbitmq-server -detached
+port_open 6379 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+for _ in $(seq 1 60); do port_open 5432 && port_open 5672 && break; sleep 1; done
+
+for service in identity accounts loans withdrawals notifications; do
+  database="hall_${service}"
+  psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='${database}'" | grep -q 1 \
+    || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE ${database}"
+  flask --app "services.${service}.app" migrate
+  flask --app "services.${service}.app" declare-topology
+done
+# demo data once every queue exists (seeds publish events the others replicate)
+for service in accounts identity loans withdrawals notifications; do
+  flask --app "services.${service}.app" seed
+done
+mkdir -p var/prom
+echo "宁夏住房公积金网上业务大厅 (make up): http://127.0.0.1:8000/  — Ctrl-C stops every process"
+exec honcho start -f deploy/Procfile -d .
