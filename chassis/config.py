@@ -19,7 +19,7 @@ def _coerce(raw: str, kind: Any) -> Any:
         return int(raw)
     if kind is float or kind == "float":
         return float(raw)
-    if kind in (tuple, "tuple[str, ...]"):
+    if kind is tuple or getattr(kind, "__origin__", None) is tuple or kind == "tuple[str, ...]":
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw
 

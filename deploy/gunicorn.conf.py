@@ -14,6 +14,8 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("HALL_LOG_LEVEL", "info").lower()
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# several gunicorns run side by side on one machine (make up): none needs the shared control socket
+control_socket_disable = True
 
 
 def on_starting(server) -> None:
