@@ -1,0 +1,118 @@
+"""Public API, part 1: captchas, SMS codes, registration (§2) and password recovery (§3)."""
+
+from flask import request
+from flask_smorest import Blueprint
+
+from chassis.runtime import current_runtime
+from services.identity import schemas, users, verification
+from services.identity.domain.credentials import check_new_password, check_registration_form
+from services.identity.domain.errors import IdentityError
+from services.identity.sessions import utcnow
+
+blp = Blueprint("identity", __name__, url_prefix="/api/v1/identity", description="注册、登录与会话")
+
+
+def client_ip() -> str:
+    # the gateway sets X-Forwarded-For to the caller's address; services are reachable only through it
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+    return (forwarded or request.remote_addr or "unknown")[:64]
+
+
+def _config():
+    return current_runtime().config
+
+
+def _db():
+    return current_runtime().db
+
+
+def raise_after_commit(refusal: IdentityError | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
+def check_captcha_alone(captcha_id: str | None, answer: str | None) -> None:
+    """In its own transaction: a wrong answer still uses the captcha up."""
+    with _db().transaction() as session:
+        refusal = verification.check_captcha(session, _config(), captcha_id, answer, utcnow())
+    raise_after_commit(refusal)
+
+
+@blp.route("/captchas", methods=["POST"])
+@blp.response(201, schemas.CaptchaOut)
+def create_captcha():
+    """A new image captcha (single use, 5 minutes)."""
+    with _db().transaction() as session:
+        return verification.new_captcha(session, _config(), utcnow())
+
+
+@blp.route("/sms-codes", methods=["POST"])
+@blp.arguments(schemas.SmsCodeIn)
+@blp.response(202, schemas.SmsCodeOut)
+def request_sms_code(body):
+    """Send a verification code to the mobile reserved at the centre (registration or recovery)."""
+    config = _config()
+    id_number = verification.check_identity_fields(config, body["center"], body["id_number"], body["phone"])
+    with _db().transaction() as session:
+        depositor = verification.match_depositor(session, body["purpose"], body["center"], id_number, body["phone"])
+        return verification.request_code(session, config, body["purpose"], depositor, client_ip(), utcnow())
+
+
+def _verify(body: dict, purpose: str) -> str:
+    config = _config()
+    id_number = verification.check_identity_fields(config, body["center"], body["id_number"], body["phone"])
+    now = utcnow()
+    with _db().transaction() as session:
+        depositor = verification.match_depositor(session, purpose, body["center"], id_number, body["phone"])
+        refusal = verification.check_code(session, config, purpose, depositor.mobile, body["sms_code"], now)
+        token = None if refusal else verification.issue_verification(session, config, purpose, depositor, now)
+    raise_after_commit(refusal)
+    return token
+
+
+@blp.route("/registrations/verify", methods=["POST"])
+@blp.arguments(schemas.VerifyIn)
+@blp.response(200, schemas.RegistrationTokenOut)
+def verify_registration(body):
+    """Registration step 1: centre, ID number, reserved mobile and the SMS code."""
+    token = _verify(body, "register")
+    return {"registration_token": token, "expires_in": _config().verification_minutes * 60}
+
+
+@blp.route("/registrations", methods=["POST"])
+@blp.arguments(schemas.RegistrationIn)
+@blp.response(201, schemas.RegisteredOut)
+def register(body):
+    """Registration step 2: username, password, optional e-mail, captcha and the agreement."""
+    form = check_registration_form(
+        body["username"], body["password"], body["password_confirm"], body["email"], body["agreed"]
+    )
+    check_captcha_alone(body["captcha_id"], body["captcha_answer"])
+    now = utcnow()
+    with _db().transaction() as session:
+        proof = verification.take_verification(session, "register", body["registration_token"], now)
+        user = users.register(session, _config(), proof, form, now)
+        return {"user_id": user.id, "username": user.username, "center": user.center}
+
+
+@blp.route("/password-resets/verify", methods=["POST"])
+@blp.arguments(schemas.VerifyIn)
+@blp.response(200, schemas.ResetTokenOut)
+def verify_password_reset(body):
+    """Recovery step 1: centre, ID number, reserved mobile and the SMS code."""
+    token = _verify(body, "reset_password")
+    return {"reset_token": token, "expires_in": _config().verification_minutes * 60}
+
+
+@blp.route("/password-resets", methods=["POST"])
+@blp.arguments(schemas.PasswordResetIn)
+@blp.response(200, schemas.RegisteredOut)
+def reset_password(body):
+    """Recovery step 2: the login account, the new password twice and the captcha. Every session ends."""
+    password = check_new_password(body["new_password"], body["new_password_confirm"])
+    check_captcha_alone(body["captcha_id"], body["captcha_answer"])
+    now = utcnow()
+    with _db().transaction() as session:
+        proof = verification.take_verification(session, "reset_password", body["reset_token"], now)
+        user = users.reset_password(session, _config(), proof, body["username"], password, now)
+        return {"user_id": user.id, "username": user.username, "center": user.center}

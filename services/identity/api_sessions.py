@@ -1,0 +1,160 @@
+"""Public API, part 2: login (§4) for depositors and staff, refresh, logout, the profile and §6.2."""
+
+import functools
+
+import jwt
+from flask import Blueprint, jsonify, request
+from flask_smorest import Blueprint as ApiBlueprint
+
+from chassis.auth import authenticate, bearer_token, current_caller, depositor_required
+from chassis.errors import ApiError
+from chassis.pii import mask_id_number, mask_mobile
+from chassis.runtime import current_runtime
+from services.identity import schemas, sessions, users
+from services.identity.api import client_ip, raise_after_commit
+from services.identity.domain.credentials import check_new_password
+from services.identity.keys import key_ring
+from services.identity.login import LoginRequest, log_in
+from services.identity.models import RefreshToken, User
+from services.identity.sessions import utcnow
+from services.identity.verification import find_depositor
+
+blp = ApiBlueprint("identity_sessions", __name__, url_prefix="/api/v1/identity", description="登录会话")
+well_known = Blueprint("identity_jwks", __name__)
+
+
+@well_known.get("/.well-known/jwks.json")
+def jwks():
+    """Public keys of access tokens: the current one and the previous one (keys rotate)."""
+    response = jsonify(key_ring(current_runtime()).jwks())
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def signed_in(view):
+    """Any valid access token, depositor or staff (logout)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        authenticate(current_runtime().token_verifier)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def session_id() -> str | None:
+    """The `sid` claim of the token already verified by the decorator: the login (refresh family) asking."""
+    token = bearer_token()
+    if not token:
+        return None
+    return jwt.decode(token, options={"verify_signature": False}).get("sid")
+
+
+def _login(body: dict, *, staff: bool):
+    runtime = current_runtime()
+    attempt = LoginRequest(
+        center=body.get("center") or "",
+        username=body["username"],
+        password=body["password"],
+        captcha_id=body["captcha_id"],
+        captcha_answer=body["captcha_answer"],
+        ip=client_ip(),
+    )
+    with runtime.db.transaction() as session:
+        outcome = log_in(session, runtime.config, key_ring(runtime), attempt, utcnow(), staff=staff)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+@blp.route("/sessions", methods=["POST"])
+@blp.arguments(schemas.LoginIn)
+@blp.response(201, schemas.GrantOut)
+def log_in_depositor(body):
+    """Log in with centre, username and password (captcha after 3 failures, lock after 5 in 15 minutes)."""
+    return _login(body, staff=False)
+
+
+@blp.route("/staff-sessions", methods=["POST"])
+@blp.arguments(schemas.StaffLoginIn)
+@blp.response(201, schemas.GrantOut)
+def log_in_staff(body):
+    """Staff log in to the consoles; the token carries their roles."""
+    return _login(body, staff=True)
+
+
+@blp.route("/sessions/refresh", methods=["POST"])
+@blp.arguments(schemas.RefreshIn)
+@blp.response(201, schemas.GrantOut)
+def refresh(body):
+    """Trade a refresh token for new tokens; a token used twice ends the whole login."""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        outcome = sessions.refresh_session(session, key_ring(runtime), runtime.config, body["refresh_token"], utcnow())
+    if isinstance(outcome, ApiError):
+        raise outcome
+    return outcome
+
+
+@blp.route("/sessions/current", methods=["DELETE"])
+@signed_in
+@blp.response(204)
+def log_out():
+    """End this login: its refresh tokens stop working (the access token expires within 15 minutes).
+    A `refresh_token` in the body, if any, ends that login too (a client that lost its access token)."""
+    families = [family for family in [session_id()] if family]
+    body = request.get_json(silent=True)
+    presented = body.get("refresh_token") if isinstance(body, dict) else None
+    with current_runtime().db.transaction() as session:
+        if isinstance(presented, str) and presented:
+            stored = session.get(RefreshToken, sessions.hash_token(presented))
+            if stored is not None and stored.subject == current_caller().sub:
+                families.append(stored.family_id)
+        if families:
+            sessions.revoke_families(session, families, utcnow())
+
+
+def _me(session) -> User:
+    user = session.get(User, current_caller().sub)
+    if user is None:
+        raise ApiError("NOT_FOUND", "用户不存在", 404)
+    return user
+
+
+@blp.route("/me", methods=["GET"])
+@depositor_required
+@blp.response(200, schemas.MeOut)
+def me():
+    """The logged-in depositor's profile, with the ID number and mobile masked."""
+    with current_runtime().db.transaction() as session:
+        user = _me(session)
+        replica = find_depositor(session, user.center, user.id_number)
+    return {
+        "user_id": user.id,
+        "username": user.username,
+        "center": user.center,
+        "name": replica.name if replica else None,
+        "account_no": replica.account_no if replica else user.account_no,
+        "id_number": mask_id_number(user.id_number),
+        "mobile": mask_mobile(replica.mobile) if replica and replica.mobile else None,
+        "email": user.email,
+        "registered_at": user.created_at,
+        "password_changed_at": user.password_changed_at,
+    }
+
+
+@blp.route("/me/password", methods=["PUT"])
+@depositor_required
+@blp.arguments(schemas.PasswordChangeIn)
+@blp.response(204)
+def change_password(body):
+    """§6.2: old password, new password twice. Other logins end; this one stays."""
+    new_password = check_new_password(
+        body["new_password"], body["new_password_confirm"], old_password=body["old_password"]
+    )
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        refusal = users.change_password(
+            session, runtime.config, _me(session), body["old_password"], new_password, session_id(), utcnow()
+        )
+    raise_after_commit(refusal)
