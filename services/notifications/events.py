@@ -1,4 +1,4 @@
-"""Events the notifications service publishes (contracts) and the handlers of those it consumes."""
+"""Events the notifications service publishes (contracts); its handlers (consumers.py) register on `handlers`."""
 
 from marshmallow import Schema, fields
 

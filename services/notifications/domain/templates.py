@@ -117,14 +117,14 @@ _ALL = (
     _template(
         "loan.contract_signed",
         "贷款合同已签订",
-        "{{ name }}，您已与{{ bank_name }}签订《贷款合同》（合同编号{{ contract_no }}），请到房管局办理抵押登记手续。",
-        "name bank_name contract_no",
+        "{{ name }}，" + _LOAN + "已与委托银行签订《贷款合同》，请到房管局办理抵押登记手续。",
+        "name application_no",
     ),
     _template(
         "loan.mortgage_registered",
         "抵押登记已完成",
-        "{{ name }}，您的贷款（合同编号{{ contract_no }}）抵押登记已完成，委托银行将为您办理放款手续。",
-        "name contract_no",
+        "{{ name }}，" + _LOAN + "抵押登记已完成，委托银行将为您办理放款手续。",
+        "name application_no",
     ),
     _template(
         "loan.disbursed",
@@ -185,8 +185,8 @@ _ALL = (
         "withdrawal.paid",
         "提取已办结",
         "{{ name }}，您提取的住房公积金{{ amount | yuan }}已于{{ paid_on | cn_date }}转入您尾号"
-        "{{ bank_card_last4 }}的银行卡，公积金账户余额{{ balance | yuan }}。",
-        "name amount paid_on bank_card_last4 balance",
+        "{{ bank_card_last4 }}的银行卡。",
+        "name amount paid_on bank_card_last4",
     ),
     _template(
         "appointment.booked",
@@ -199,8 +199,8 @@ _ALL = (
         "appointment.reminder",
         "预约办理提醒",
         "{{ name }}，温馨提示：您预约了明天（{{ date | cn_date }}）{{ time_slot }}到{{ branch_name }}"
-        "（{{ branch_address }}）办理提取业务，请携带相关材料按时前往。",
-        "name date time_slot branch_name branch_address",
+        "办理提取业务，请携带相关材料按时前往。",
+        "name date time_slot branch_name",
     ),
     _template(
         "appointment.cancelled",

@@ -46,8 +46,8 @@ SAMPLE_PARAMS = {
         "application_no": "DK202603050001",
         "opinion": "月还款额超过月收入的50%",
     },
-    "loan.contract_signed": {"name": "张伟", "bank_name": "中国建设银行银川分行", "contract_no": "HT2026001"},
-    "loan.mortgage_registered": {"name": "张伟", "contract_no": "HT2026001"},
+    "loan.contract_signed": {"name": "张伟", "application_no": "DK202603050001"},
+    "loan.mortgage_registered": {"name": "张伟", "application_no": "DK202603050001"},
     "loan.disbursed": {
         "name": "张伟",
         "amount": Decimal("300000"),
@@ -91,7 +91,6 @@ SAMPLE_PARAMS = {
         "amount": "1800",
         "paid_on": "2026-03-10",
         "bank_card_last4": "5678",
-        "balance": "23456.70",
     },
     "appointment.booked": {
         "name": "李娜",
@@ -106,7 +105,6 @@ SAMPLE_PARAMS = {
         "date": "2026-03-12",
         "time_slot": "09:00-10:00",
         "branch_name": "银川市金凤区服务网点",
-        "branch_address": "银川市金凤区北京中路168号",
     },
     "appointment.cancelled": {
         "name": "李娜",
@@ -234,9 +232,7 @@ def test_money_and_dates_are_shown_the_chinese_way():
 def test_in_app_message_has_a_title_and_no_signature():
     title, text = render_in_app("withdrawal.paid", SAMPLE_PARAMS["withdrawal.paid"])
     assert title == "提取已办结"
-    assert text == (
-        "李娜，您提取的住房公积金1,800.00元已于2026年3月10日转入您尾号5678的银行卡，公积金账户余额23,456.70元。"
-    )
+    assert text == ("李娜，您提取的住房公积金1,800.00元已于2026年3月10日转入您尾号5678的银行卡。")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,226 @@
+"""Which notice each consumed event is, and how the producer's contract fields fill its template.
+
+A builder gets the loaded payload and the envelope and answers a `Notice` (or None: nothing to tell the user).
+The depositor's name and mobile are not in the business events: the handler adds them from the recipients
+replica, so builders leave `name` out.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from chassis.bus import Envelope, EventContract
+from services.accounts.events import ACCOUNT_CREDITED
+from services.identity.events import PASSWORD_CHANGED, PASSWORD_RESET, SMS_REQUESTED, USER_REGISTERED
+from services.loans.events import (
+    APPLICATION_EVENTS as LOAN_APPLICATION_EVENTS,
+)
+from services.loans.events import (
+    LOAN_DISBURSED,
+    LOAN_OVERDUE,
+    LOAN_PAID_OFF,
+    REPAYMENT_DUE,
+    REPAYMENT_POSTED,
+)
+from services.notifications.domain.delivery import CHINA_TIME
+from services.notifications.domain.templates import TEMPLATES
+from services.withdrawals.events import APPLICATION_EVENTS as WITHDRAWAL_APPLICATION_EVENTS
+from services.withdrawals.events import APPOINTMENT_EVENTS
+
+CODE_VALID_MINUTES = 5  # identity's rule (DOMAIN.md); used when the request does not say
+NO_OPINION = "详见网上业务大厅办理进度"
+NO_MATERIALS = ["详见办事指南"]
+
+
+@dataclass(frozen=True)
+class Notice:
+    template: str
+    params: dict[str, Any]
+    account_no: str | None = None
+    id_number: str | None = None
+    # only codes name their number; every other notice goes to the mobile reserved at the centre
+    mobile: str | None = None
+    needs_name: bool = True
+    # the business date of what happened, when the event carries one: history (a replayed or imported
+    # ledger) is not news, and nobody wants a text about a deposit of three years ago
+    happened_on: date | None = None
+
+
+Builder = Callable[[dict[str, Any], Envelope], Notice | None]
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(CHINA_TIME)
+
+
+def _of_account(template: str, data: dict[str, Any], happened_on: date | None = None, **params: Any) -> Notice:
+    return Notice(
+        template, params, account_no=data.get("account_no"), id_number=data.get("id_number"), happened_on=happened_on
+    )
+
+
+def sms_code(data: dict[str, Any], _envelope: Envelope) -> Notice:
+    requested = data["template"]
+    template = requested if requested in TEMPLATES and requested.startswith("sms_code.") else None
+    template = template or f"sms_code.{data['purpose']}"
+    params = data.get("params") or {}
+    minutes = params.get("valid_minutes") or params.get("minutes") or CODE_VALID_MINUTES
+    return Notice(
+        template,
+        {"code": params.get("code"), "valid_minutes": minutes},
+        account_no=data.get("account_no"),
+        mobile=data["mobile"],
+        needs_name=False,
+    )
+
+
+def welcome(data: dict[str, Any], _envelope: Envelope) -> Notice:
+    return _of_account("user.welcome", data, username=data["username"])
+
+
+def password_changed(data: dict[str, Any], envelope: Envelope) -> Notice:
+    return _of_account("user.password_changed", data, changed_at=_local(envelope.occurred_at))
+
+
+def password_reset(data: dict[str, Any], envelope: Envelope) -> Notice:
+    return _of_account("user.password_reset", data, reset_at=_local(envelope.occurred_at))
+
+
+def loan_application(data: dict[str, Any], _envelope: Envelope) -> Notice | None:
+    state = data["state"]
+    # disbursed: loans.loan.disbursed tells the amounts and dates; cancelled: the applicant did it themselves
+    if state in ("disbursed", "cancelled"):
+        return None
+    return _of_account(
+        f"loan.{state}",
+        data,
+        application_no=data["application_no"],
+        materials=list(data.get("materials") or NO_MATERIALS),
+        amount=data["amount"],
+        term_months=data["term_months"],
+        opinion=data.get("opinion") or NO_OPINION,
+    )
+
+
+def loan_disbursed(data: dict[str, Any], _envelope: Envelope) -> Notice:
+    return _of_account(
+        "loan.disbursed",
+        data,
+        happened_on=data["disbursed_on"],
+        amount=data["amount"],
+        disbursed_on=data["disbursed_on"],
+        first_due_date=data["first_due_date"],
+        monthly_payment=data["monthly_payment"],
+    )
+
+
+def repayment_posted(data: dict[str, Any], _envelope: Envelope) -> Notice:
+    return _of_account(
+        "repayment.posted",
+        data,
+        happened_on=data["paid_on"],
+        period=data["period"],
+        amount=data["amount"],
+        paid_on=data["paid_on"],
+        principal=data["principal"],
+        interest=data["interest"],
+        remaining=data["remaining"],
+    )
+
+
+def repayment_due(data: dict[str, Any], _envelope: Envelope) -> Notice:
+    return _of_account("repayment.due", data, period=data["period"], amount=data["amount"], due_date=data["due_date"])
+
+
+def loan_overdue(data: dict[str, Any], _envelope: Envelope) -> Notice:
+    return _of_account("loan.overdue", data, overdue_amount=data["amount_due"], due_date=data["due_date"])
+
+
+def loan_paid_off(data: dict[str, Any], _envelope: Envelope) -> Notice:
+    return _of_account(
+        "loan.paid_off",
+        data,
+        happened_on=data["paid_off_on"],
+        contract_no=data["contract_no"],
+        paid_off_on=data["paid_off_on"],
+    )
+
+
+def withdrawal_application(data: dict[str, Any], envelope: Envelope) -> Notice:
+    return _of_account(
+        f"withdrawal.{data['state']}",
+        data,
+        application_no=data["application_no"],
+        reason=data["reason_name"],
+        amount=data["amount"],
+        bank_card_last4=data["bank_card_last4"],
+        opinion=data.get("opinion") or NO_OPINION,
+        paid_on=_local(envelope.occurred_at).date(),
+    )
+
+
+def appointment(data: dict[str, Any], envelope: Envelope) -> Notice:
+    start, end = _local(data["slot_start"]), _local(data["slot_end"])
+    template = {"reminder_due": "appointment.reminder"}.get(envelope.type.rsplit(".", 1)[1])
+    return _of_account(
+        template or f"appointment.{envelope.type.rsplit('.', 1)[1]}",
+        data,
+        date=start.date(),
+        time_slot=f"{start:%H:%M}-{end:%H:%M}",
+        branch_name=data["branch_name"],
+        reason=data["reason_name"],
+        materials=list(data.get("materials") or NO_MATERIALS),
+    )
+
+
+def account_credited(data: dict[str, Any], _envelope: Envelope) -> Notice | None:
+    posted_on = data["posted_on"]
+    if data["kind"] == "regular_deposit":
+        month = data.get("month") or f"{posted_on:%Y-%m}"
+        return _of_account(
+            "deposit.posted", data, happened_on=posted_on, month=month, amount=data["amount"], balance=data["balance"]
+        )
+    if data["kind"] == "interest":
+        # the fund year runs 1 July - 30 June; interest is settled at its end
+        ends = posted_on.year if posted_on.month <= 7 else posted_on.year + 1
+        return _of_account(
+            "interest.settled",
+            data,
+            happened_on=posted_on,
+            fund_year=f"{ends - 1}-{ends}",
+            interest=data["amount"],
+            settled_on=posted_on,
+            balance=data["balance"],
+        )
+    return None  # supplementary deposits and the like: in the statement, not worth a text
+
+
+def _by_type(contracts: list[EventContract], builder: Builder) -> dict[str, tuple[EventContract, Builder]]:
+    return {contract.type: (contract, builder) for contract in contracts}
+
+
+# every business event a depositor hears about, with its contract and builder
+BUSINESS_NOTICES: dict[str, tuple[EventContract, Builder]] = {
+    **_by_type([USER_REGISTERED], welcome),
+    **_by_type([PASSWORD_CHANGED], password_changed),
+    **_by_type([PASSWORD_RESET], password_reset),
+    **_by_type(list(LOAN_APPLICATION_EVENTS.values()), loan_application),
+    **_by_type([LOAN_DISBURSED], loan_disbursed),
+    **_by_type([REPAYMENT_POSTED], repayment_posted),
+    **_by_type([REPAYMENT_DUE], repayment_due),
+    **_by_type([LOAN_OVERDUE], loan_overdue),
+    **_by_type([LOAN_PAID_OFF], loan_paid_off),
+    **_by_type(
+        [WITHDRAWAL_APPLICATION_EVENTS[state] for state in ("submitted", "approved", "rejected", "paid")],
+        withdrawal_application,
+    ),
+    **_by_type([APPOINTMENT_EVENTS[state] for state in ("booked", "reminder_due", "cancelled")], appointment),
+    **_by_type([ACCOUNT_CREDITED], account_credited),
+}
+CODE_NOTICES: dict[str, tuple[EventContract, Builder]] = _by_type([SMS_REQUESTED], sms_code)
+
+
+def notice_for(data: dict[str, Any], envelope: Envelope) -> Notice | None:
+    _contract, builder = {**BUSINESS_NOTICES, **CODE_NOTICES}[envelope.type]
+    return builder(data, envelope)
