@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from chassis.auth import current_caller
 from chassis.bus.tables import idempotency_keys
 from chassis.errors import ApiError
 
@@ -73,7 +72,8 @@ def paginate(session: Session, statement: Select, args: dict) -> dict[str, Any]:
 def idempotent(db_of: Callable[[], Any]) -> Callable:
     """Replay the stored reply when the same caller sends the same Idempotency-Key again.
 
-    `db_of()` returns the service's Database. The key is optional; without it the write just runs.
+    `db_of()` returns the service's Database. The key is optional; without it the write just runs. Put it below
+    the auth decorator so the key belongs to the signed-in caller.
     """
 
     def decorate(view: Callable) -> Callable:
@@ -84,7 +84,7 @@ def idempotent(db_of: Callable[[], Any]) -> Callable:
                 return view(*args, **kwargs)
             if len(key) > 64:
                 raise ApiError("IDEMPOTENCY_KEY_INVALID", "Idempotency-Key 不能超过64个字符", 400)
-            caller = current_caller().sub
+            caller = _idempotency_owner()
             db = db_of()
             stored = _stored_reply(db, caller, key)
             if stored is not None:
@@ -111,6 +111,17 @@ def idempotent(db_of: Callable[[], Any]) -> Callable:
         return wrapper
 
     return decorate
+
+
+def _idempotency_owner() -> str:
+    """The signed-in caller; for writes before login (registration) the client address stands in."""
+    from flask import g
+
+    caller = getattr(g, "caller", None)
+    if caller is not None:
+        return caller.sub[:64]
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+    return ("anon:" + (forwarded or request.remote_addr or "unknown"))[:64]
 
 
 def _stored_reply(db: Any, caller: str, key: str) -> Response | None:

@@ -22,6 +22,8 @@ class Caller:
     acct: str | None
     name: str | None
     roles: tuple[str, ...]
+    # the login session the token belongs to (identity's `sid` claim), for logout and "other sessions"
+    sid: str | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -107,6 +109,7 @@ class TokenVerifier:
             acct=claims.get("acct"),
             name=claims.get("name"),
             roles=tuple(claims.get("roles") or ()),
+            sid=claims.get("sid"),
         )
 
 
