@@ -50,7 +50,11 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
     handler.setFormatter(
         JsonFormatter() if json_lines else PlainFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
     )
-    root.handlers[:] = [handler]
+    # keep handlers others installed (pytest's capture, a platform agent); replace only a console handler
+    handler._hall = True  # type: ignore[attr-defined]
+    root.handlers[:] = [existing for existing in root.handlers if type(existing) is not logging.StreamHandler] + [
+        handler
+    ]
     root.setLevel(level)
     for noisy in ("amqp", "kombu", "pika", "werkzeug", "waitress", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

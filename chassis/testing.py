@@ -228,14 +228,13 @@ class Hall:
                 database_url = databases.create(name)
             else:
                 database_url = f"sqlite:///{tmp_path / (name + '.db')}"
+            settings = {"dev_inbox": True, "retry_base_seconds": 0.2, **overrides}
             config = service.load_config(
                 broker_url=backend["broker_url"],
                 database_url=database_url,
                 exchange=backend["exchange"],
                 embedded=backend["mode"] == "embedded",
-                dev_inbox=True,
-                retry_base_seconds=0.2,
-                **overrides,
+                **settings,
             )
             runtime = service.runtime(config)
             runtime.migrate()
