@@ -5,11 +5,16 @@ import { h } from './dom.js';
 import { announce, busy, field, rules, showErrors, validate, values } from './forms.js';
 import { describe, keyValues, loadInto, pageTitle, subnav } from './layout.js';
 import { href } from './router.js';
+import { loadCenters } from './centers.js';
 
-const BASIC_KEYS = ['name', 'id_number', 'mobile', 'phone', 'center', 'employer', 'unit_account_no', 'email'];
+const BASIC_KEYS = [
+  'name', 'id_number', 'mobile', 'phone', 'center_name', 'center', 'account_no', 'employer_name', 'employer',
+  'employer_account_no', 'unit_account_no', 'email',
+];
 const ACCOUNT_KEYS = [
-  'account_no', 'status', 'balance', 'available', 'reserved', 'monthly_amount', 'monthly_deposit', 'base',
-  'deposit_base', 'employer_ratio', 'personal_ratio', 'paid_up_to', 'opened_on', 'employer',
+  'account_no', 'status', 'balance', 'available', 'reserved', 'deposit_base', 'base', 'employer_ratio',
+  'personal_ratio', 'unit_monthly', 'personal_monthly', 'monthly_amount', 'monthly_deposit', 'paid_up_to',
+  'opened_on', 'employer_name', 'employer',
 ];
 
 const ACCOUNT_PAGES = [
@@ -21,7 +26,8 @@ const ACCOUNT_PAGES = [
 export function personalInfoSections(prefix) {
   const basic = h('div', { id: `${prefix}-basic-info` });
   const account = h('div', { id: `${prefix}-account-info` });
-  loadInto(basic, () => api.get('/accounts/me'), (data) => keyValues(describe(data, BASIC_KEYS)));
+  // The centre arrives as a code; the directory turns it into the centre's name.
+  loadInto(basic, () => Promise.all([api.get('/accounts/me'), loadCenters().catch(() => null)]).then(([me]) => me), (data) => keyValues(describe(data, BASIC_KEYS)));
   loadInto(account, () => api.get('/accounts/me/account'), (data) => keyValues(describe(data, ACCOUNT_KEYS)));
   return h(
     'div',

@@ -182,8 +182,10 @@ export function newIdempotencyKey() {
 /** Ends the session on the server (best effort) and locally. */
 export async function logout() {
   if (session.isLoggedIn()) {
+    const refreshToken = session.tokens?.refresh_token;
     try {
-      await send('DELETE', '/identity/sessions/current');
+      // The refresh token in the body ends that login too, even when the access token has expired.
+      await send('DELETE', '/identity/sessions/current', refreshToken ? { body: { refresh_token: refreshToken } } : {});
     } catch {
       // The token may already be expired or revoked; the local session ends anyway.
     }

@@ -1,13 +1,13 @@
 // 提取预约 (the manual's withdrawal appointment flow): reason, branch, day and slot with places left; my appointments.
 
 import { api, itemsOf, newIdempotencyKey, session } from './api.js';
-import { h, replace } from './dom.js';
+import { h, loading, replace } from './dom.js';
 import { announce, busy, field, showErrors, validate, values } from './forms.js';
 import { APPOINTMENT_STATUS, label, today } from './format.js';
 import { keyValues, loadInto, openDialog, pageTitle, subnav, table } from './layout.js';
 import { centerField, loadBranches } from './centers.js';
 import { href } from './router.js';
-import { WITHDRAWAL_PAGES, loadReasons, materialsList } from './withdrawal-reasons.js';
+import { WITHDRAWAL_PAGES, loadReasons, materialsList, reasonName } from './withdrawal-reasons.js';
 
 const MAX_DAYS_AHEAD = 14;
 
@@ -19,7 +19,8 @@ function hhmm(value) {
 }
 
 function slotLabel(slot) {
-  return slot.label || `${hhmm(slot.start)}-${hhmm(slot.end)}`;
+  if (slot.label) return slot.label;
+  return slot.end ? `${hhmm(slot.start)}-${hhmm(slot.end)}` : hhmm(slot.start) || '—';
 }
 
 function placesLeft(slot) {
@@ -39,7 +40,7 @@ function renderBook({ page, query }) {
   const result = h('div', { id: 'appt-result' });
   const reasonField = field({ name: 'reason', id: 'appt-reason', label: '提取原因', type: 'select', required: true, options: [{ value: '', label: '正在加载…' }] });
   const centre = centerField({ id: 'appt-center', name: 'center', label: '所属中心', value: claims.center || '' });
-  const branchField = field({ name: 'branch', id: 'appt-branch', label: '办理网点', type: 'select', required: true, options: [{ value: '', label: '请先选择中心' }] });
+  const branchField = field({ name: 'branch_code', id: 'appt-branch', label: '办理网点', type: 'select', required: true, options: [{ value: '', label: '请先选择中心' }] });
   const dateField = field({
     name: 'date',
     id: 'appt-date',
@@ -90,8 +91,8 @@ function renderBook({ page, query }) {
   }
 
   async function showSlots() {
-    if (!validate(form, { branch: (v) => (v ? null : '请选择办理网点'), date: (v) => (v ? null : '请选择预约日期') })) return;
-    replace(slotArea, h('p', { class: 'loading', role: 'status' }, '正在查询可预约时段…'));
+    if (!validate(form, { branch_code: (v) => (v ? null : '请选择办理网点'), date: (v) => (v ? null : '请选择预约日期') })) return;
+    replace(slotArea, loading('正在查询可预约时段…'));
     try {
       const data = await api.get(`/withdrawals/branches/${encodeURIComponent(branchSelect.value)}/slots`, { date: dateInput.value });
       slots = Array.isArray(data) ? data : data.slots ?? itemsOf(data);
@@ -122,14 +123,14 @@ function renderBook({ page, query }) {
     event.preventDefault();
     const ok = validate(form, {
       reason: (v) => (v ? null : '请选择提取原因'),
-      branch: (v) => (v ? null : '请选择办理网点'),
+      branch_code: (v) => (v ? null : '请选择办理网点'),
       date: (v) => (v ? null : '请选择预约日期'),
       slot: (v) => (v ? null : '请选择预约时段'),
     });
     if (!ok) return;
     const v = values(form);
     const slot = slots[Number(v.slot)];
-    const body = { reason: v.reason, branch: v.branch, date: v.date, start: hhmm(slot.start) };
+    const body = { reason: v.reason, branch_code: v.branch_code, date: v.date, start: hhmm(slot.start) };
     busy(submit, async () => {
       try {
         const booked = await api.post('/withdrawals/appointments', body, { idempotent: idempotencyKey });
@@ -142,7 +143,7 @@ function renderBook({ page, query }) {
             h('h2', {}, '预约成功'),
             keyValues([
               ['提取原因', reason ? reason.name : v.reason],
-              ['办理网点', branchSelect.selectedOptions[0]?.textContent || v.branch],
+              ['办理网点', booked.branch_name || branchSelect.selectedOptions[0]?.textContent || v.branch_code],
               ['预约时间', `${v.date} ${slotLabel(slot)}`],
             ]),
             h('p', {}, '请在预约时间携带以下材料到网点办理：'),
@@ -198,15 +199,15 @@ export function appointmentList(container) {
   const reload = () =>
     loadInto(
       container,
-      () => api.get('/withdrawals/appointments', { page: 1, page_size: 50 }),
-      (data) =>
+      () => Promise.all([api.get('/withdrawals/appointments', { page: 1, page_size: 50 }), loadReasons().catch(() => [])]),
+      ([data, reasons]) =>
         table(
           [
-            { label: '预约日期', format: (a) => a.date || (a.start ? String(a.start).slice(0, 10) : '—') },
-            { label: '时段', format: (a) => slotLabel(a.slot || a) },
+            { label: '预约日期', format: (a) => a.date || String(a.slot_start || a.start || '—').slice(0, 10) },
+            { label: '时段', format: (a) => slotLabel({ start: a.slot_start ?? a.start, end: a.slot_end ?? a.end }) },
             { label: '办理网点', format: (a) => a.branch_name || a.branch?.name || a.branch || '—' },
-            { label: '提取原因', format: (a) => a.reason_name || a.reason?.name || a.reason || '—' },
-            { label: '状态', format: (a) => label(APPOINTMENT_STATUS, a.status) },
+            { label: '提取原因', format: (a) => reasonName(a, reasons) },
+            { label: '状态', format: (a) => a.status_label || label(APPOINTMENT_STATUS, a.status) },
             {
               label: '操作',
               cell: (a) =>

@@ -3,7 +3,7 @@
 import { api, session } from './api.js';
 import { h, replace } from './dom.js';
 import { busy, field, showErrors, validate, values } from './forms.js';
-import { METHOD, date, groupDigits, label, money, percent, shiftDecimal } from './format.js';
+import { METHOD, date, groupDigits, label, money, percent } from './format.js';
 import { keyValues, pageTitle, subnav, table } from './layout.js';
 import { paymentChart } from './chart.js';
 import { LOAN_PAGES } from './loans.js';
@@ -11,9 +11,9 @@ import { LOAN_PAGES } from './loans.js';
 const AMOUNT = /^\d{1,7}(\.\d{1,2})?$/;
 const RATE_PERCENT = /^\d{1,2}(\.\d{1,4})?$/;
 
-/** The published rate table as rows {label, rate, firstHome, min, max}; rates are fractions ("0.026"). */
+/** The published rate table as rows {label, rate, firstHome, min, max}; rates are percent strings ("2.60"). */
 function rateRows(data) {
-  const list = Array.isArray(data) ? data : data?.items ?? data?.rates ?? [];
+  const list = Array.isArray(data) ? data : data?.rates ?? data?.items ?? [];
   return list.map((r) => ({
     label: r.label || [r.first_home === false ? '第二套住房' : '首套住房', termText(r)].filter(Boolean).join('，'),
     rate: String(r.annual_rate ?? r.rate ?? ''),
@@ -32,8 +32,7 @@ function termText(r) {
 /** The default (first home) rate for a term, as a percent string for the input, or '' when unknown. */
 function defaultRatePercent(rows, term) {
   const row = rows.find((r) => r.firstHome && term >= r.min && term <= r.max);
-  if (!row || !row.rate) return '';
-  return Number(row.rate) < 1 ? shiftDecimal(row.rate, 2) : row.rate;
+  return row?.rate || '';
 }
 
 function renderCalculator({ page }) {
@@ -107,8 +106,8 @@ function renderCalculator({ page }) {
     if (!ok) return;
     const v = values(form);
     const body = { amount: v.amount, term_months: Number(v.term_months), method: v.method };
-    // The service takes rates as fractions (0.026); people type percentages (2.6).
-    if (v.annual_rate) body.annual_rate = shiftDecimal(v.annual_rate, -2);
+    // Rates travel as percent strings ("2.60" is 2.60 %), as people type them.
+    if (v.annual_rate) body.annual_rate = v.annual_rate;
     busy(submit, async () => {
       try {
         showResult(result, await api.post('/loans/calculator', body, { auth: session.isLoggedIn() }), body);
@@ -161,7 +160,7 @@ function showResult(container, data, body) {
       [
         ['贷款金额', money(data.amount ?? body.amount), 'calc-amount-value'],
         ['贷款期限', `${data.term_months ?? body.term_months}个月`, 'calc-term-value'],
-        ['还款方式', label(METHOD, data.method ?? body.method), 'calc-method-value'],
+        ['还款方式', data.method_label || label(METHOD, data.method ?? body.method), 'calc-method-value'],
         ['年利率', percent(data.annual_rate), 'calc-rate-value'],
         [body.method === 'equal_principal' ? '首月月供' : '每月月供', money(data.first_payment), 'calc-first-payment'],
         last && body.method === 'equal_installment' && last.payment !== data.first_payment ? ['末期月供', money(last.payment), 'calc-last-payment'] : null,

@@ -3,8 +3,6 @@
 import { h } from './dom.js';
 import { groupDigits } from './format.js';
 
-const WIDTH = 720;
-const HEIGHT = 300;
 const PAD = { left: 64, right: 16, top: 36, bottom: 40 };
 
 /** A round step for about four gridlines: 1, 2 or 5 times a power of ten. */
@@ -20,6 +18,9 @@ function niceStep(max) {
  */
 export function paymentChart(schedule, id = 'calc-chart') {
   if (!schedule?.length) return null;
+  // A narrower drawing on phones keeps the labels readable once the SVG is scaled to the screen.
+  const WIDTH = window.matchMedia('(max-width: 600px)').matches ? 400 : 720;
+  const HEIGHT = WIDTH === 720 ? 300 : 280;
   const n = schedule.length;
   const principal = schedule.map((r) => Number(r.principal));
   const interest = schedule.map((r) => Number(r.interest));

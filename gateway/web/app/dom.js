@@ -48,7 +48,7 @@ export function replace(el, ...children) {
   return append(el, children);
 }
 
-export const SVG_NS = 'http://www.w3.org/2000/svg';
+const SVG_NS = 'http://www.w3.org/2000/svg';
 const SVG_TAGS = new Set([
   'svg', 'g', 'path', 'rect', 'circle', 'line', 'polyline', 'polygon', 'text', 'title', 'desc',
   'defs', 'tspan',

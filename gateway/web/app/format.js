@@ -22,7 +22,7 @@ export function money(value) {
 }
 
 /** Moves the decimal point of a decimal string: shiftDecimal("0.026", 2) → "2.6". */
-export function shiftDecimal(value, places) {
+function shiftDecimal(value, places) {
   const match = DECIMAL.exec(String(value).trim());
   if (!match) return String(value);
   const [, sign, whole = '', fraction = ''] = match;
@@ -178,6 +178,8 @@ export const FIELD_LABELS = {
   available: '可用余额',
   reserved: '冻结/预留金额',
   monthly_amount: '月缴存额',
+  unit_monthly: '单位月缴存额',
+  personal_monthly: '个人月缴存额',
   monthly_deposit: '月缴存额',
   base: '缴存基数',
   deposit_base: '缴存基数',
@@ -190,6 +192,7 @@ export const FIELD_LABELS = {
   posted_on: '记账日期',
   kind: '业务类型',
   summary: '摘要',
+  application_id: '申请编号',
   amount: '金额',
   unit_amount: '单位缴存额',
   personal_amount: '个人缴存额',
@@ -204,6 +207,10 @@ export const FIELD_LABELS = {
   annual_rate: '年利率',
   disbursed_on: '放款日期',
   first_due_on: '首次还款日',
+  first_due_date: '首次还款日',
+  paid_off_on: '结清日期',
+  penalty_accrued: '累计罚息',
+  entrusted_bank_name: '委托银行',
   maturity_on: '到期日',
   remaining_principal: '剩余本金',
   outstanding_principal: '剩余本金',
@@ -240,13 +247,13 @@ const MONEY_FIELDS = new Set([
   'amount', 'unit_amount', 'personal_amount', 'remaining_principal', 'outstanding_principal',
   'monthly_payment', 'overdue_amount', 'payment', 'principal', 'interest', 'penalty', 'remaining',
   'monthly_income', 'monthly_rent', 'house_price', 'expenses', 'price', 'first_payment',
-  'total_interest', 'total_payment', 'total_principal',
+  'total_interest', 'total_payment', 'total_principal', 'penalty_accrued', 'unit_monthly', 'personal_monthly',
 ]);
 const DATE_FIELDS = new Set([
   'opened_on', 'posted_on', 'disbursed_on', 'first_due_on', 'maturity_on', 'due_on', 'due_date',
-  'paid_on', 'lease_start', 'lease_end', 'date',
+  'paid_on', 'lease_start', 'lease_end', 'date', 'first_due_date', 'paid_off_on',
 ]);
-const DATETIME_FIELDS = new Set(['created_at', 'submitted_at', 'updated_at', 'time', 'at']);
+const DATETIME_FIELDS = new Set(['created_at', 'submitted_at', 'updated_at', 'time', 'at', 'slot_start']);
 const PERCENT_FIELDS = new Set(['annual_rate', 'employer_ratio', 'unit_ratio', 'personal_ratio', 'employee_ratio']);
 
 /** A record's field as text, by the field's name: money, dates, rates, states, kinds. */

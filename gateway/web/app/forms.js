@@ -129,12 +129,13 @@ export function showErrors(form, error) {
       unplaced.push(...messages);
     }
   }
-  const lines = [error.detail, ...unplaced].filter(Boolean);
+  // Messages already spelled out in the detail are not repeated under it.
+  const lines = [error.detail, ...unplaced.filter((m) => !(error.detail || '').includes(m))].filter(Boolean);
   if (lines.length) {
     replace(summary, lines.map((line) => h('p', {}, line)));
     summary.classList.add('shown');
   }
-  announce(lines[0] || '请检查标注的项目。', 'error');
+  // The summary is role="alert", so it is announced; the page's #flash stays for non-form messages.
   if (first) first.focus();
   else if (lines.length) summary.focus();
 }
@@ -168,31 +169,32 @@ export async function busy(button, work) {
   }
 }
 
-/** Speaks and shows a short message in the page's live region (#flash). */
-export function announce(message, kind = 'info') {
+/**
+ * Speaks and shows a short message in the page's live region (#flash). `carry: true` keeps it across
+ * the next navigation, for messages said just before moving to another page (登录成功, 已提交).
+ */
+export function announce(message, kind = 'info', { carry = false } = {}) {
   const flash = document.getElementById('flash');
   if (!flash) return;
   flash.className = `flash flash-${kind}`;
   flash.textContent = '';
-  flash.dataset.at = String(Date.now());
+  flash.dataset.carry = carry ? 'yes' : 'no';
   // A fresh text node after clearing makes screen readers announce a repeated message again.
   window.setTimeout(() => {
     flash.textContent = message;
   }, 30);
 }
 
-/** Clears the live region unless its message is fresh (e.g. 登录成功 said just before navigating). */
-export function clearAnnouncement(keepFreshMs = 1500) {
+/** Called on every navigation: clears the live region unless its message was meant to carry over. */
+export function clearAnnouncement() {
   const flash = document.getElementById('flash');
-  if (flash && Date.now() - Number(flash.dataset.at || 0) > keepFreshMs) {
-    flash.textContent = '';
-    flash.className = 'flash';
+  if (!flash) return;
+  if (flash.dataset.carry === 'yes') {
+    flash.dataset.carry = 'no';
+    return;
   }
-}
-
-/** Shows an error inside a container instead of a form (page-level loads). */
-export function errorBox(error, id = null) {
-  return h('div', { class: 'error-box', role: 'alert', id }, error.detail || String(error.message || error));
+  flash.textContent = '';
+  flash.className = 'flash';
 }
 
 export const rules = {

@@ -1,7 +1,7 @@
 // 办事指南 (manual §9): each centre's policy and procedure articles by category, list and detail.
 
 import { api, itemsOf, session } from './api.js';
-import { h, replace } from './dom.js';
+import { h } from './dom.js';
 import { GUIDE_CATEGORY, centerName, date, label } from './format.js';
 import { loadInto, pageTitle } from './layout.js';
 import { centerField, lastCenter, loadCenters } from './centers.js';
@@ -9,6 +9,10 @@ import { href, navigate } from './router.js';
 import { renderMarkdown } from './markdown.js';
 
 const CATEGORIES = [['', '全部'], ...Object.entries(GUIDE_CATEGORY)];
+
+function updatedOf(guide) {
+  return guide.updated ?? guide.updated_at ?? guide.published_on;
+}
 
 function renderList({ page, query }) {
   const center = query.center ?? (session.claims().center || lastCenter());
@@ -49,7 +53,7 @@ function renderList({ page, query }) {
             'li',
             { dataset: { testid: 'guide', id: g.id } },
             h('a', { href: href(`/guides/${encodeURIComponent(g.id)}`), class: 'guide-title' }, g.title),
-            h('span', { class: 'guide-meta' }, [label(GUIDE_CATEGORY, g.category), g.center ? centerName(g.center) : '全区通用', g.updated_at || g.published_on ? date(g.updated_at || g.published_on) : null].filter(Boolean).join(' · ')),
+            h('span', { class: 'guide-meta' }, [g.category_label || label(GUIDE_CATEGORY, g.category), g.center && g.center !== 'all' ? centerName(g.center) : '全区通用', updatedOf(g) ? date(updatedOf(g)) : null].filter(Boolean).join(' · ')),
             g.summary ? h('p', { class: 'guide-summary' }, g.summary) : null,
           ),
         ),
@@ -69,7 +73,7 @@ function renderGuide({ page, params }) {
       title.textContent = guide.title || '办事指南';
       document.title = `${guide.title || '办事指南'} - 宁夏住房公积金网上业务大厅`;
       return [
-        h('p', { class: 'guide-meta', id: 'guide-meta' }, [label(GUIDE_CATEGORY, guide.category), guide.center ? centerName(guide.center) : '全区通用', guide.updated_at ? `更新于 ${date(guide.updated_at)}` : null].filter(Boolean).join(' · ')),
+        h('p', { class: 'guide-meta', id: 'guide-meta' }, [guide.category_label || label(GUIDE_CATEGORY, guide.category), guide.center && guide.center !== 'all' ? centerName(guide.center) : '全区通用', updatedOf(guide) ? `更新于 ${date(updatedOf(guide))}` : null].filter(Boolean).join(' · ')),
         h('div', { class: 'markdown', id: 'guide-body' }, renderMarkdown(guide.body ?? guide.content ?? '')),
       ];
     },

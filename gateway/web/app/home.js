@@ -1,7 +1,7 @@
 // 网厅首页 (manual §5): the five service tiles, the QR codes, and the branches with hours on a list and a map.
 
 import { session } from './api.js';
-import { h, replace } from './dom.js';
+import { h, loading, replace } from './dom.js';
 import { centerField, loadBranches } from './centers.js';
 import { pageTitle } from './layout.js';
 import { href } from './router.js';
@@ -93,7 +93,7 @@ function renderHome({ page }) {
       replace(branchArea, h('p', { class: 'empty' }, '请选择中心查看网点'));
       return;
     }
-    replace(branchArea, h('p', { class: 'loading', role: 'status' }, '正在加载网点…'));
+    replace(branchArea, loading('正在加载网点…'));
     try {
       const branches = await loadBranches(code);
       replace(branchArea, h('div', { class: 'branch-grid' }, branchList(branches), branchMap(branches)));

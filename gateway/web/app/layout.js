@@ -1,6 +1,6 @@
 // Page building blocks shared by every page: headings, sub-navigation, key-value lists, tables, dialogs.
 
-import { h, replace } from './dom.js';
+import { h, loading, replace } from './dom.js';
 import { FIELD_LABELS, formatField } from './format.js';
 import { href } from './router.js';
 
@@ -52,11 +52,11 @@ export function describe(record, keys = [], statusMap = {}, labels = {}) {
   for (const [key, value] of Object.entries(record || {})) {
     if (Array.isArray(value)) continue;
     if (value && typeof value === 'object') {
+      // Only a nested object's name and the fields that mean something on their own are shown here;
+      // whole sub-records (such as a loan's house) get their own section.
       if ('name' in value) flat[key] = value.name;
-      for (const [inner, v] of Object.entries(value)) {
-        if (inner === 'name' || (v !== null && typeof v === 'object')) continue;
-        const alias = NESTED_ALIASES[key]?.[inner];
-        flat[alias || `${key}_${inner}`] ??= v;
+      for (const [inner, alias] of Object.entries(NESTED_ALIASES[key] || {})) {
+        if (value[inner] !== undefined && value[inner] !== null) flat[alias] ??= value[inner];
       }
     } else {
       flat[key] = value;
@@ -66,8 +66,12 @@ export function describe(record, keys = [], statusMap = {}, labels = {}) {
   const order = [...keys, ...Object.keys(flat).filter((k) => !keys.includes(k))];
   const pairs = [];
   for (const key of order) {
-    if (!(key in flat) || !allLabels[key]) continue;
-    pairs.push([allLabels[key], formatField(key, flat[key], statusMap), `field-${key}`]);
+    if (!(key in flat) || !allLabels[key] || key.endsWith('_label')) continue;
+    // A code with its name beside it (entrusted_bank + entrusted_bank_name) shows once, as the name.
+    if (flat[`${key}_name`] && allLabels[`${key}_name`]) continue;
+    // Services send Chinese labels for their codes (status_label, method_label); those win.
+    const text = flat[`${key}_label`] || formatField(key, flat[key], statusMap);
+    pairs.push([allLabels[key], text, `field-${key}`]);
   }
   return pairs;
 }
@@ -99,7 +103,7 @@ export function table(columns, rows, { id, caption, empty = '暂无记录' } = {
               h(
                 'td',
                 { class: c.numeric ? 'num' : null, dataset: { label: c.label } },
-                c.cell ? c.cell(row) : c.format ? c.format(row) : formatField(c.key, row[c.key]),
+                c.cell ? c.cell(row) : c.format ? c.format(row) : row[`${c.key}_label`] || formatField(c.key, row[c.key]),
               ),
             ),
           ),
@@ -177,7 +181,7 @@ export function stepBar(labels, current, id = 'step-bar') {
 
 /** Fills a container with a loading note, runs `load`, then shows what it builds or the error. */
 export async function loadInto(container, load, build, onError) {
-  replace(container, h('p', { class: 'loading', role: 'status' }, '正在加载…'));
+  replace(container, loading('正在加载…'));
   try {
     const data = await load();
     replace(container, build(data));

@@ -11,7 +11,7 @@ import { LOAN_PAGES } from './loans.js';
 const AMOUNT = /^\d{1,9}(\.\d{1,2})?$/;
 
 /** The failed rules of an eligibility answer, whatever list name the service uses, as Chinese lines. */
-export function failedRules(result) {
+function failedRules(result) {
   if (!result || typeof result !== 'object') return [];
   const text = (r) => (typeof r === 'string' ? r : r.detail || r.message || r.reason || r.description || r.name || r.rule || r.code);
   const failed = (list) => list.filter((r) => typeof r === 'string' || (r.passed ?? r.ok ?? r.satisfied) !== true).map(text);
@@ -170,7 +170,7 @@ function renderApply({ page }) {
     busy(submit, async () => {
       try {
         const created = await api.post('/loans/applications', requestBody(form), { idempotent: idempotencyKey });
-        announce('贷款预申请已提交，请等待后台审核。', 'success');
+        announce('贷款预申请已提交，请等待后台审核。', 'success', { carry: true });
         navigate(`/loans/applications/${encodeURIComponent(created.id)}`);
       } catch (error) {
         const failures = failedRules(error.problem);

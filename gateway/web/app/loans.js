@@ -19,20 +19,23 @@ const LOAN_FLOW = [
   'submitted', 'prereviewed', 'accepted', 'preliminarily_approved', 'approved', 'contract_signed',
   'mortgage_registered', 'disbursed',
 ];
+const SCHEDULE_STATUS = { paid: '已还', due: '待还', overdue: '逾期', pending: '未到期', scheduled: '未到期' };
 const CANCELLABLE = new Set(['submitted', 'prereviewed', 'accepted', 'preliminarily_approved']);
 const FLOW_CHART = ['咨询', '网厅预申请', '审核审批', '签订合同', '抵押登记', '贷款发放', '贷款归还'];
 
 const LOAN_KEYS = [
   'contract_no', 'status', 'overdue', 'amount', 'term_months', 'method', 'annual_rate', 'monthly_payment',
-  'disbursed_on', 'first_due_on', 'maturity_on', 'remaining_principal', 'outstanding_principal', 'remaining_periods',
-  'overdue_amount', 'entrusted_bank', 'repayment_card',
+  'disbursed_on', 'first_due_date', 'first_due_on', 'maturity_on', 'outstanding_principal', 'remaining_principal',
+  'remaining_periods', 'overdue_amount', 'penalty_accrued', 'paid_off_on', 'entrusted_bank_name', 'entrusted_bank',
+  'repayment_card',
 ];
 const APPLICATION_KEYS = [
-  'application_no', 'status', 'amount', 'term_months', 'method', 'monthly_income', 'entrusted_bank', 'repayment_card', 'created_at', 'submitted_at',
+  'application_no', 'status', 'name', 'id_number', 'amount', 'term_months', 'method', 'annual_rate', 'monthly_income',
+  'entrusted_bank_name', 'entrusted_bank', 'repayment_card', 'contract_no', 'submitted_at', 'created_at', 'updated_at',
 ];
 
 function loanStatus(loan) {
-  const text = label(LOAN_STATUS, loan.status);
+  const text = loan.status_label || label(LOAN_STATUS, loan.status);
   return loan.overdue ? `${text}（逾期）` : text;
 }
 
@@ -54,10 +57,10 @@ export function loansOverview(container, prefix) {
       table(
         [
           { label: '申请编号', format: (a) => a.application_no || a.id },
-          { key: 'created_at', label: '提交时间', format: (a) => formatField('created_at', a.created_at || a.submitted_at) },
+          { key: 'submitted_at', label: '提交时间', format: (a) => formatField('submitted_at', a.submitted_at || a.created_at) },
           { key: 'amount', label: '申请金额', numeric: true },
           { key: 'term_months', label: '期限（月）', numeric: true },
-          { label: '状态', format: (a) => label(LOAN_STATUS, a.status) },
+          { label: '状态', format: (a) => a.status_label || label(LOAN_STATUS, a.status) },
           {
             label: '操作',
             cell: (a) => h('a', { href: href(`/loans/applications/${encodeURIComponent(a.id)}`), class: 'btn btn-light btn-small', dataset: { testid: 'application-progress', id: a.id } }, '查看进度'),
@@ -141,7 +144,7 @@ function renderLoan({ page, params, query }) {
     h('p', {}, h('a', { href: href('/loans'), id: 'loan-back' }, '‹ 返回我的贷款信息')),
   );
   if (tab === 'detail') {
-    loadInto(body, () => api.get(base), (loan) => keyValues(describe(loan, LOAN_KEYS, LOAN_STATUS), { id: 'loan-fields' }));
+    loadInto(body, () => api.get(base), (loan) => keyValues(describe(loan, LOAN_KEYS, LOAN_STATUS, { amount: '贷款金额' }), { id: 'loan-fields' }));
   } else if (tab === 'schedule') {
     loadInto(
       body,
@@ -150,12 +153,12 @@ function renderLoan({ page, params, query }) {
         table(
           [
             { key: 'period', label: '期次', numeric: true },
-            { label: '应还日期', format: (r) => formatField('due_on', r.due_on ?? r.due_date) },
+            { label: '应还日期', format: (r) => formatField('due_date', r.due_date ?? r.due_on) },
             { key: 'payment', label: '月供', numeric: true },
             { key: 'principal', label: '本金', numeric: true },
             { key: 'interest', label: '利息', numeric: true },
             { key: 'remaining', label: '剩余本金', numeric: true },
-            { label: '状态', format: (r) => (r.status ? label({ paid: '已还', due: '待还', overdue: '逾期', pending: '未到期' }, r.status) : '—') },
+            { label: '状态', format: (r) => r.status_label || (r.status ? label(SCHEDULE_STATUS, r.status) : '—') },
           ],
           Array.isArray(data) ? data : data.schedule ?? itemsOf(data),
           { id: 'loan-schedule-table', caption: '还款计划' },
@@ -187,7 +190,7 @@ function renderLoan({ page, params, query }) {
       body,
       async () => {
         const loan = await api.get(base);
-        const applicationId = loan.application_id ?? loan.application?.id;
+        const applicationId = loan.application_id ?? loan.progress?.application_id ?? loan.application?.id;
         const application = applicationId ? await api.get(`/loans/applications/${encodeURIComponent(applicationId)}`) : null;
         return { loan, application };
       },
@@ -196,12 +199,39 @@ function renderLoan({ page, params, query }) {
           'div',
           {},
           h('p', {}, `当前状态：${loanStatus(loan)}`),
-          application
-            ? progressTimeline(application.timeline || loan.timeline, { flow: LOAN_FLOW, statusMap: LOAN_STATUS, status: application.status })
-            : progressTimeline(loan.timeline || [], { flow: LOAN_FLOW, statusMap: LOAN_STATUS, status: loan.status }),
+          repaymentProgress(loan.progress),
+          h('h2', {}, '贷款办理进度'),
+          progressTimeline(application?.timeline ?? loan.progress?.timeline ?? loan.timeline ?? [], {
+            flow: LOAN_FLOW,
+            statusMap: LOAN_STATUS,
+            status: application?.status ?? loan.status,
+          }),
         ),
     );
   }
+}
+
+/** 还款进度: periods and principal repaid so far, and the next installment. */
+function repaymentProgress(progress) {
+  if (!progress || progress.periods_total === undefined) return null;
+  const total = Number(progress.periods_total) || 0;
+  const paid = Number(progress.periods_paid) || 0;
+  return h(
+    'section',
+    { class: 'repayment-progress', id: 'loan-repayment-progress', 'aria-labelledby': 'loan-repayment-progress-title' },
+    h('h2', { id: 'loan-repayment-progress-title' }, '还款进度'),
+    h('progress', { id: 'loan-progress-bar', max: String(total || 1), value: String(paid), 'aria-label': `已还 ${paid} / ${total} 期` }),
+    keyValues(
+      [
+        ['已还期数', `${paid} / ${total} 期`, 'progress-periods'],
+        ['已还本金', money(progress.principal_repaid), 'progress-principal-repaid'],
+        ['还款进度', progress.percent_repaid !== undefined ? `${progress.percent_repaid}%` : '—', 'progress-percent'],
+        ['下次还款日', formatField('due_date', progress.next_due_date), 'progress-next-due'],
+        ['下次还款额', money(progress.next_payment), 'progress-next-payment'],
+      ],
+      { id: 'loan-progress-fields' },
+    ),
+  );
 }
 
 function renderApplication({ page, params }) {
@@ -213,16 +243,25 @@ function renderApplication({ page, params }) {
     () => api.get(path),
     (app) => {
       const parts = [
-        keyValues(describe(app, APPLICATION_KEYS, LOAN_STATUS), { id: 'application-fields' }),
+        keyValues(describe(app, APPLICATION_KEYS, LOAN_STATUS, { amount: '申请金额' }), { id: 'application-fields' }),
         app.house ? h('h2', {}, '房屋信息') : null,
         app.house ? keyValues(describe(app.house, ['address', 'area', 'price', 'first_home', 'new_house'], {}, HOUSE_LABELS)) : null,
         h('h2', {}, '办理进度'),
         progressTimeline(app.timeline, { flow: LOAN_FLOW, statusMap: LOAN_STATUS, status: app.status, id: 'application-timeline' }),
       ];
       if (app.status === 'prereviewed') {
-        parts.splice(1, 0, h('p', { class: 'notice', id: 'application-bring-materials' }, '预审已通过，请携带相关资料到柜台办理。'));
+        parts.splice(
+          1,
+          0,
+          h(
+            'div',
+            { class: 'notice', id: 'application-bring-materials' },
+            h('p', {}, '预审已通过，请携带以下材料到柜台办理：'),
+            app.materials?.length ? h('ul', { id: 'application-materials' }, app.materials.map((m) => h('li', {}, m))) : null,
+          ),
+        );
       }
-      if (CANCELLABLE.has(app.status)) {
+      if (app.can_cancel ?? CANCELLABLE.has(app.status)) {
         parts.push(h('div', { class: 'page-actions' }, h('button', { type: 'button', class: 'btn btn-danger', id: 'application-cancel', on: { click: () => confirmCancel(path, params.id) } }, '撤销申请')));
       }
       return parts;
@@ -245,7 +284,7 @@ function confirmCancel(path, id) {
     try {
       await api.post(`${path}/cancel`, {});
       close();
-      announce('贷款申请已撤销。', 'success');
+      announce('贷款申请已撤销。', 'success', { carry: true });
       navigate(`/loans/applications/${encodeURIComponent(id)}`);
     } catch (error) {
       confirm.disabled = false;

@@ -58,7 +58,7 @@ function renderLogin({ page, query }) {
         const tokens = await api.post('/identity/sessions', body, { auth: false });
         session.save(tokens);
         rememberLastCenter(v.center);
-        announce('登录成功。', 'success');
+        announce('登录成功。', 'success', { carry: true });
         const next = query.next && query.next.startsWith('/') && !query.next.startsWith('/login') ? query.next : '/home';
         const [path, search = ''] = next.split('?');
         navigate(path, Object.fromEntries(new URLSearchParams(search)));

@@ -18,7 +18,7 @@ import * as appointments from './appointments.js';
 import * as guides from './guides.js';
 import * as messages from './messages.js';
 
-export const IDLE_LIMIT_MS = 15 * 60 * 1000;
+const IDLE_LIMIT_MS = 15 * 60 * 1000;
 const IDLE_CHECK_MS = 10 * 1000;
 const UNREAD_REFRESH_MS = 60 * 1000;
 
@@ -62,7 +62,7 @@ function drawShell() {
 
 let lastUnreadCheck = 0;
 
-export function showUnread(count) {
+function showUnread(count) {
   const badge = document.getElementById('unread-badge');
   const n = Number(count) || 0;
   badge.hidden = n <= 0;

@@ -1,7 +1,7 @@
 // 消息中心: in-app messages sent at each business step, with the unread count and marking read.
 
 import { api, itemsOf } from './api.js';
-import { h, replace } from './dom.js';
+import { h, loading, replace } from './dom.js';
 import { announce } from './forms.js';
 import { dateTime } from './format.js';
 import { pageTitle, pagination } from './layout.js';
@@ -44,7 +44,7 @@ function renderMessages({ page, query }) {
   }
 
   async function load() {
-    replace(area, h('p', { class: 'loading', role: 'status' }, '正在加载…'));
+    replace(area, loading('正在加载…'));
     try {
       const data = await api.get('/notifications/me', { page: pageNo, page_size: PAGE_SIZE });
       const messages = itemsOf(data);

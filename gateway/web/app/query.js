@@ -36,7 +36,7 @@ function renderDeposits({ page, query }) {
     query,
     caption: '缴存记录',
     detailTitle: '缴存记录详情',
-    detailKeys: ['month', 'posted_on', 'kind', 'amount', 'unit_amount', 'personal_amount', 'summary', 'reference'],
+    detailKeys: ['month', 'posted_on', 'kind', 'amount', 'unit_amount', 'personal_amount', 'balance', 'summary', 'reference'],
     columns: [
       { key: 'month', label: '缴存年月' },
       { key: 'posted_on', label: '记账日期' },
@@ -59,11 +59,12 @@ function renderWithdrawals({ page, query }) {
     dateLabel: '提取日期',
     caption: '提取记录',
     detailTitle: '提取记录详情',
-    detailKeys: ['posted_on', 'reason', 'reason_name', 'amount', 'summary', 'bank_card', 'reference'],
+    detailKeys: ['posted_on', 'reason_name', 'reason', 'summary', 'amount', 'balance', 'bank_card', 'reference'],
     columns: [
       { key: 'posted_on', label: '提取日期' },
-      { label: '提取原因', format: (row) => row.reason_name || row.reason || row.summary || '—' },
+      { label: '摘要', format: (row) => row.reason_name || row.summary || row.reason || '—' },
       { key: 'amount', label: '提取金额', numeric: true },
+      { key: 'balance', label: '提取后余额', numeric: true },
     ],
   });
 }
@@ -78,10 +79,10 @@ function renderStatement({ page, query }) {
     query,
     caption: '对账单',
     detailTitle: '对账单详情',
-    detailKeys: ['posted_on', 'kind', 'summary', 'amount', 'balance', 'reference'],
+    detailKeys: ['posted_on', 'kind', 'summary', 'amount', 'balance', 'month', 'unit_amount', 'personal_amount', 'reference'],
     columns: [
       { key: 'posted_on', label: '记账日期' },
-      { label: '业务类型', format: (row) => label(ENTRY_KIND, row.kind) },
+      { label: '业务类型', format: (row) => row.kind_label || label(ENTRY_KIND, row.kind) },
       { key: 'summary', label: '摘要' },
       { label: '发生额', numeric: true, format: (row) => formatField('amount', row.amount) },
       { key: 'balance', label: '余额', numeric: true },

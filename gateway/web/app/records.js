@@ -1,7 +1,7 @@
 // A dated, paged record list with 查询 by date range and 查看详情 of a row (deposits, withdrawals, statement, repayments).
 
 import { api, itemsOf } from './api.js';
-import { h, replace } from './dom.js';
+import { h, loading, replace } from './dom.js';
 import { field, showErrors, values } from './forms.js';
 import { describe, keyValues, openDialog, pagination, table } from './layout.js';
 import { navigate } from './router.js';
@@ -45,7 +45,7 @@ function extraQuery(query) {
 
 async function loadPage(results, options, page) {
   const { prefix, path, endpoint, columns, query, caption } = options;
-  replace(results, h('p', { class: 'loading', role: 'status' }, '正在查询…'));
+  replace(results, loading('正在查询…'));
   try {
     const data = await api.get(endpoint, { from: query.from, to: query.to, page, page_size: PAGE_SIZE });
     const rows = itemsOf(data);
@@ -76,7 +76,7 @@ async function loadPage(results, options, page) {
 /** 查看详情: fetches `<endpoint>/<id>` and shows every labelled field in a dialog. */
 async function showDetail(options, row) {
   const { endpoint, detailKeys = [], detailTitle = '详细信息', statusMap, detailFromRow = false } = options;
-  const { body } = openDialog({ title: detailTitle, id: 'detail-dialog', content: h('p', { class: 'loading', role: 'status' }, '正在加载…') });
+  const { body } = openDialog({ title: detailTitle, id: 'detail-dialog', content: loading('正在加载…') });
   try {
     const record = !detailFromRow && row.id !== undefined ? await api.get(`${endpoint}/${encodeURIComponent(row.id)}`) : row;
     replace(body, keyValues(describe(record, detailKeys, statusMap), { id: 'detail-fields' }));

@@ -6,7 +6,14 @@ import { dateTime, label, ROLE } from './format.js';
 const ENDED = new Set(['rejected', 'cancelled', 'paid_off', 'paid', 'missed']);
 
 function entryState(entry) {
-  return entry.state ?? entry.status ?? entry.to;
+  return entry.state ?? entry.step ?? entry.status ?? entry.to;
+}
+
+/** Who acted: the service's Chinese role label, our label of the role code, or its own "by" text. */
+function actorText(entry) {
+  if (entry.role_label) return entry.role_label;
+  if (entry.role) return label(ROLE, entry.role);
+  return entry.by || '';
 }
 
 function entryTime(entry) {
@@ -36,8 +43,8 @@ export function progressTimeline(entries, { flow = [], statusMap = {}, id = 'pro
         h(
           'div',
           { class: 'tl-content' },
-          h('p', { class: 'tl-state' }, label(statusMap, state)),
-          h('p', { class: 'tl-meta' }, dateTime(entryTime(entry)), entry.role ? ` · ${label(ROLE, entry.role)}` : ''),
+          h('p', { class: 'tl-state' }, entry.state_label || entry.label || label(statusMap, state)),
+          h('p', { class: 'tl-meta' }, dateTime(entryTime(entry)), actorText(entry) ? ` · ${actorText(entry)}` : ''),
           entry.opinion ? h('p', { class: 'tl-opinion' }, `意见：${entry.opinion}`) : null,
         ),
       );

@@ -20,11 +20,18 @@ export function loadReasons() {
   return reasonsPromise;
 }
 
-export function materialText(m) {
+function materialText(m) {
   if (typeof m === 'string') return m;
   return m.note ? `${m.name}（${m.note}）` : m.name;
 }
 
 export function materialsList(materials, id) {
   return h('ul', { class: 'materials', id }, (materials || []).map((m) => h('li', { dataset: { testid: 'material' } }, materialText(m))));
+}
+
+/** A reason's name from the catalogue when a record carries only its code. */
+export function reasonName(record, reasons) {
+  if (record.reason_name) return record.reason_name;
+  if (record.reason && typeof record.reason === 'object') return record.reason.name;
+  return reasons.find((r) => r.code === record.reason)?.name || record.reason || '—';
 }

@@ -3,12 +3,12 @@
 import { api, itemsOf, newIdempotencyKey } from './api.js';
 import { h, replace } from './dom.js';
 import { announce, busy, field, isValidIdNumber, showErrors, validate, values } from './forms.js';
-import { WITHDRAWAL_STATUS, formatField, label, money } from './format.js';
+import { FIELD_LABELS, WITHDRAWAL_STATUS, formatField, label, money } from './format.js';
 import { describe, keyValues, loadInto, openDialog, pageTitle, subnav, table } from './layout.js';
 import { href, navigate } from './router.js';
 import { progressTimeline } from './timeline.js';
 import { appointmentList } from './appointments.js';
-import { WITHDRAWAL_PAGES, loadReasons, materialsList } from './withdrawal-reasons.js';
+import { WITHDRAWAL_PAGES, loadReasons, materialsList, reasonName } from './withdrawal-reasons.js';
 
 const FLOW = ['submitted', 'prereviewed', 'accepted', 'approved', 'paid'];
 const CANCELLABLE = new Set(['submitted', 'prereviewed', 'accepted']);
@@ -167,7 +167,7 @@ function renderApply({ page, query }) {
     const checks = {
       reason: (v) => (v ? null : '请选择提取原因'),
       amount: (v) => (MONEY.test(v || '') && Number(v) > 0 ? null : '请输入正确的提取金额（元，最多两位小数）'),
-      bank_card: (v) => (/^\d{12,19}$/.test((v || '').replace(/\s/g, '')) ? null : '请输入正确的银行卡号（12-19位数字）'),
+      bank_card: (v) => (isValidBankCard((v || '').replace(/\s/g, '')) ? null : '银行卡号不正确，请核对（16至19位数字）'),
     };
     for (const spec of specs) {
       if (spec.kind === 'flag' || spec.required === false) continue;
@@ -184,7 +184,7 @@ function renderApply({ page, query }) {
     busy(submit, async () => {
       try {
         const created = await api.post('/withdrawals/applications', body, { idempotent: idempotencyKey });
-        announce('提取预申请已提交，请等待后台审核。', 'success');
+        announce('提取预申请已提交，请等待后台审核。', 'success', { carry: true });
         navigate(`/withdrawals/applications/${encodeURIComponent(created.id)}`);
       } catch (error) {
         showErrors(form, error);
@@ -210,18 +210,18 @@ function renderMine({ page }) {
   );
   loadInto(
     applications,
-    () => api.get('/withdrawals/applications', { page: 1, page_size: 50 }),
-    (data) =>
+    () => Promise.all([api.get('/withdrawals/applications', { page: 1, page_size: 50 }), loadReasons().catch(() => [])]),
+    ([data, reasons]) =>
       table(
         [
           { label: '申请编号', format: (a) => a.application_no || a.id },
           { label: '提交时间', format: (a) => formatField('created_at', a.created_at || a.submitted_at) },
-          { label: '提取原因', format: (a) => a.reason_name || a.reason },
+          { label: '提取原因', format: (a) => reasonName(a, reasons) },
           { key: 'amount', label: '提取金额', numeric: true },
-          { label: '状态', format: (a) => label(WITHDRAWAL_STATUS, a.status) },
+          { label: '状态', format: (a) => a.status_label || label(WITHDRAWAL_STATUS, a.status) },
           {
             label: '操作',
-            cell: (a) => h('a', { href: href(`/withdrawals/applications/${encodeURIComponent(a.id)}`), class: 'btn btn-light btn-small', dataset: { testid: 'wd-application-detail', id: a.id } }, '查看进度'),
+            cell: (a) => h('a', { href: href(`/withdrawals/applications/${encodeURIComponent(a.id)}`), class: 'btn btn-light btn-small', dataset: { testid: 'wd-application-progress', id: a.id } }, '查看进度'),
           },
         ],
         itemsOf(data),
@@ -237,9 +237,13 @@ function renderApplication({ page, params }) {
   page.append(pageTitle('提取办理进度'), subnav('我要提取', WITHDRAWAL_PAGES, ''), body, h('p', {}, h('a', { href: href('/withdrawals/mine'), id: 'wd-application-back' }, '‹ 返回我的申请与预约')));
   loadInto(
     body,
-    () => api.get(path),
-    (app) => [
-      keyValues(describe(app, ['application_no', 'status', 'reason_name', 'reason', 'amount', 'bank_card', 'created_at'], WITHDRAWAL_STATUS), { id: 'wd-application-fields' }),
+    () => Promise.all([api.get(path), loadReasons().catch(() => [])]),
+    ([app, reasons]) => [
+      keyValues(
+        describe({ ...app, reason_name: reasonName(app, reasons) }, ['application_no', 'status', 'reason_name', 'amount', 'bank_card', 'created_at'], WITHDRAWAL_STATUS, { reason: '', amount: '提取金额' }),
+        { id: 'wd-application-fields' },
+      ),
+      reasonFieldValues(app, reasons),
       app.materials?.length ? [h('h2', {}, '需携带材料'), materialsList(app.materials, 'wd-application-materials')] : null,
       h('h2', {}, '办理进度'),
       progressTimeline(app.timeline, { flow: FLOW, statusMap: WITHDRAWAL_STATUS, status: app.status, id: 'wd-timeline' }),
@@ -250,6 +254,31 @@ function renderApplication({ page, params }) {
   );
 }
 
+/** 16-19 digits with a valid Luhn check digit, as the bank adapter will insist. */
+function isValidBankCard(card) {
+  if (!/^\d{16,19}$/.test(card)) return false;
+  let sum = 0;
+  [...card].reverse().forEach((c, i) => {
+    let d = Number(c);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  });
+  return sum % 10 === 0;
+}
+
+/** The reason's own fields of an application (月租金, 租赁起始日期...), labelled as the reason names them. */
+function reasonFieldValues(app, reasons) {
+  const values = Object.entries(app.fields || {}).filter(([, v]) => v !== null && v !== '' && typeof v !== 'object');
+  if (!values.length) return null;
+  const specs = reasons.find((r) => r.code === app.reason)?.fields ?? FALLBACK_FIELDS[app.reason] ?? [];
+  const pairs = values.map(([name, value]) => {
+    const spec = specs.find((f) => f.name === name);
+    const text = spec?.kind === 'money' ? money(value) : spec?.kind === 'flag' ? (value ? '是' : '否') : formatField(name, value);
+    return [spec?.label || FIELD_LABELS[name] || name, text];
+  });
+  return [h('h2', {}, '申请信息'), keyValues(pairs, { id: 'wd-application-reason-fields' })];
+}
+
 function confirmCancel(path) {
   const confirm = h('button', { type: 'button', class: 'btn btn-danger', id: 'cancel-confirm' }, '确认撤销');
   const { body, close } = openDialog({ title: '撤销提取申请', id: 'cancel-dialog', content: h('p', {}, '撤销后该申请将不再办理，确定要撤销吗？'), actions: [confirm] });
@@ -258,7 +287,7 @@ function confirmCancel(path) {
     try {
       await api.post(`${path}/cancel`, {});
       close();
-      announce('提取申请已撤销。', 'success');
+      announce('提取申请已撤销。', 'success', { carry: true });
       navigate(path);
     } catch (error) {
       confirm.disabled = false;
