@@ -7,4 +7,11 @@ from chassis.config import ServiceConfig
 
 @dataclass(frozen=True)
 class WithdrawalsConfig(ServiceConfig):
-    pass
+    # the development bank adapter refuses payments to these card numbers (to show a failed payment)
+    failing_bank_cards: tuple[str, ...] = ("6222020200000000006",)
+    places_per_slot: int = 5
+    max_days_ahead: int = 14
+    # how long the branch directory fetched from accounts is kept before asking again
+    branch_cache_seconds: int = 300
+    # the console's staff session cookie is marked Secure behind HTTPS; off for plain-HTTP development
+    secure_cookies: bool = False

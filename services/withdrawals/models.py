@@ -1,7 +1,149 @@
 """Tables of the withdrawals service (its own database; nothing else reads it)."""
 
-from sqlalchemy.orm import DeclarativeBase
+from datetime import date, datetime
+from decimal import Decimal
+from typing import ClassVar
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from chassis.db import Money
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class Applicant(Base):
+    """What withdrawals knows of a depositor, kept from accounts' and loans' events (a read model)."""
+
+    __tablename__ = "applicants"
+
+    account_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str] = mapped_column(String(64))
+    center: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    balance: Mapped[Decimal] = mapped_column(Money)
+    # the occurred_at of the event the balance came from: an older posting arriving late never wins
+    balance_as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status_as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DepositMonth(Base):
+    """One month the depositor paid into the fund (regular or supplementary); continuity is counted from these."""
+
+    __tablename__ = "deposit_months"
+
+    account_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+
+
+class FundLoan(Base):
+    """A provident fund loan of a depositor; `paid_off` wins over a late `disbursed`."""
+
+    __tablename__ = "fund_loans"
+
+    loan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_no: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # open | paid_off
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    __table_args__ = (Index("ix_applications_state", "state"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_no: Mapped[str] = mapped_column(String(32), unique=True)
+    account_no: Mapped[str] = mapped_column(String(32), index=True)
+    id_number: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str] = mapped_column(String(64))
+    center: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(4))
+    reason_name: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    closes_account: Mapped[bool] = mapped_column(default=False)
+    bank_card: Mapped[str] = mapped_column(String(19))  # full number for the bank; masked in every response
+    reason_fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    # the house or loan a once-per-reference reason was used for (contract, permit number)
+    reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    state: Mapped[str] = mapped_column(String(16))
+    opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
+    accepted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    appointment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    payment_reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # equals account_no while the case is under way, NULL once finished: one case in progress per person,
+    # held by the database even when two submissions race
+    in_progress_key: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
+
+
+class TimelineStep(Base):
+    """One step of an application's progress: a state change or a step of the payment saga."""
+
+    __tablename__ = "timeline_steps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
+    step: Mapped[str] = mapped_column(String(32))  # a state, or funds_reserved, funds_released, debited
+    label: Mapped[str] = mapped_column(String(64))
+    state_from: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    actor_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cause: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_no: Mapped[str] = mapped_column(String(32), index=True)
+    id_number: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str] = mapped_column(String(64))
+    center: Mapped[str] = mapped_column(String(32))
+    branch_code: Mapped[str] = mapped_column(String(32))
+    branch_name: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(String(4))
+    reason_name: Mapped[str] = mapped_column(String(64))
+    slot_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    slot_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(16))
+    # "<account_no>:<reason>" while booked, NULL after: one active appointment per person and reason
+    active_key: Mapped[str | None] = mapped_column(String(40), nullable=True, unique=True)
+    application_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    reminded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SlotSeat(Base):
+    """A taken place of a slot. Seats are numbered 1..capacity and unique per slot, so however many bookings
+    race, no slot holds more than its places — on SQLite and PostgreSQL alike. Cancelling frees the seat."""
+
+    __tablename__ = "slot_seats"
+    __table_args__ = (UniqueConstraint("branch_code", "slot_start", "seat_no", name="uq_slot_seat"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    branch_code: Mapped[str] = mapped_column(String(32))
+    slot_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seat_no: Mapped[int] = mapped_column(Integer)
+    appointment_id: Mapped[str] = mapped_column(String(36), unique=True)
+
+
+class ConsoleAudit(Base):
+    """Who looked at or acted on what in the console (case views included)."""
+
+    __tablename__ = "console_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    staff_id: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,263 @@
+"""Withdrawal applications: submitting one against the rules, moving it through the workflow, its timeline.
+
+Every state change goes through `record`, which writes the timeline step and publishes
+`withdrawals.application.<state>` in the same transaction.
+"""
+
+import secrets
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chassis.bus import publish
+from chassis.errors import ApiError
+from services.withdrawals import clock
+from services.withdrawals.domain.errors import RuleViolation
+from services.withdrawals.domain.reason_catalogue import catalogue_for
+from services.withdrawals.domain.rules import (
+    ApplicantFacts,
+    PreviousWithdrawal,
+    WithdrawalRequest,
+    check_pre_application,
+)
+from services.withdrawals.domain.workflow import (
+    APPLICATION_LABELS,
+    FINISHED_APPLICATION_STATES,
+    WITHDRAWAL_OFFICER,
+    Actor,
+    ApplicationState,
+    Transition,
+)
+from services.withdrawals.events import APPLICATION_EVENTS
+from services.withdrawals.models import Applicant, Application, DepositMonth, FundLoan, TimelineStep
+
+# States whose amount accounts holds reserved (or is about to) for the case
+HOLDING_FUNDS = {ApplicationState.APPROVED}
+NOT_COUNTED = {ApplicationState.REJECTED, ApplicationState.CANCELLED}
+BODY_KEYS = {"reason", "amount", "bank_card", "card_holder"}
+# saga steps that are not states: what the timeline calls them
+STEP_LABELS = {
+    "funds_reserved": "账户资金已预留",
+    "funds_released": "预留资金已退回公积金账户",
+    "release_requested": "申请已终止，已通知释放预留资金",
+    "debited": "公积金账户已记账扣减",
+}
+
+
+def api_error(violation: RuleViolation, status: int = 409) -> ApiError:
+    """The one place domain refusals become problem+json."""
+    errors = {violation.field: [violation.detail]} if violation.field else None
+    return ApiError(violation.code, violation.detail, status, errors=errors)
+
+
+def applicant_of(session: Session, account_no: str | None) -> Applicant:
+    applicant = session.get(Applicant, account_no) if account_no else None
+    if applicant is None:
+        raise ApiError("ACCOUNT_NOT_FOUND", "未找到您的公积金账户信息，请稍后再试或拨打12329咨询", 409)
+    return applicant
+
+
+def facts_for(session: Session, applicant: Applicant, today) -> ApplicantFacts:
+    own = session.scalars(select(Application).where(Application.account_no == applicant.account_no)).all()
+    counted = [case for case in own if case.state not in NOT_COUNTED]
+    reserved = sum((case.amount for case in counted if case.state in HOLDING_FUNDS), Decimal("0.00"))
+    months = session.scalars(select(DepositMonth.month).where(DepositMonth.account_no == applicant.account_no))
+    open_loan = session.scalar(
+        select(FundLoan.loan_id).where(FundLoan.account_no == applicant.account_no, FundLoan.state == "open")
+    )
+    return ApplicantFacts(
+        name=applicant.name,
+        account_status=applicant.status,
+        balance=applicant.balance,
+        available=applicant.balance - reserved,
+        continuous_deposit_months=continuous_months(set(months), today),
+        previous_withdrawals=tuple(
+            PreviousWithdrawal(
+                case.reason, clock.today_in_china(clock.from_db(case.created_at)), case.amount, case.reference
+            )
+            for case in counted
+        ),
+        withdrawal_in_progress=any(case.state not in FINISHED_APPLICATION_STATES for case in own),
+        has_open_fund_loan=open_loan is not None,
+    )
+
+
+def continuous_months(months: set[str], today) -> int:
+    """Months paid without a gap up to the latest one; deposits post a month or two late, so a run ending
+    more than two months ago has been broken."""
+    if not months:
+        return 0
+    latest = max(months)
+    year, month = int(latest[:4]), int(latest[5:7])
+    if (today.year * 12 + today.month) - (year * 12 + month) > 2:
+        return 0
+    count = 0
+    while f"{year:04d}-{month:02d}" in months:
+        count += 1
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return count
+
+
+def submit(
+    session: Session, applicant: Applicant, body: dict, submitted_by: str, first: Transition | None = None
+) -> Application:
+    """A new case checked against every rule; `first` opens it otherwise than online (at the counter)."""
+    today = clock.today_in_china()
+    request = WithdrawalRequest(
+        reason=str(body.get("reason") or ""),
+        amount=body.get("amount"),
+        bank_card=str(body.get("bank_card") or ""),
+        today=today,
+        fields={key: value for key, value in body.items() if key not in BODY_KEYS},
+        card_holder=body.get("card_holder"),
+    )
+    catalogue = catalogue_for(applicant.center)
+    check = check_pre_application(request, facts_for(session, applicant, today), catalogue)
+    if not check.passed:
+        refused = check.failures
+        detail = f"提取申请未通过校验，共{len(refused)}项不符合：" + "；".join(item.message for item in refused)
+        errors: dict[str, list[str]] = {}
+        for failure in refused:
+            errors.setdefault(failure.field or "_general", []).append(failure.message)
+        raise ApiError("WITHDRAWAL_RULES_FAILED", detail, 422, errors=errors, failed_rules=check.codes)
+    reason = check.reason
+    reference_field = reason.rules.frequency.reference_field
+    moment = clock.now()
+    case = Application(
+        id=str(uuid.uuid4()),
+        application_no=f"TQ{today:%Y%m%d}{secrets.randbelow(10**6):06d}",
+        account_no=applicant.account_no,
+        id_number=applicant.id_number,
+        name=applicant.name,
+        center=applicant.center,
+        reason=reason.code,
+        reason_name=reason.name,
+        amount=check.amount,
+        closes_account=check.closes_account,
+        bank_card=check.bank_card,
+        reason_fields={key: str(value) for key, value in check.values.items()},
+        reference=str(check.values.get(reference_field)) if reference_field else None,
+        state=first.target if first else ApplicationState.SUBMITTED,
+        in_progress_key=applicant.account_no,
+        submitted_by=submitted_by,
+        created_at=moment,
+        updated_at=moment,
+    )
+    if first is not None and first.target == ApplicationState.ACCEPTED:
+        case.accepted_by = first.actor_id
+    session.add(case)
+    record(session, case, first or Transition(None, ApplicationState.SUBMITTED, submitted_by, "applicant", at=moment))
+    return case
+
+
+def history_of(session: Session, case: Application) -> list[Transition]:
+    """The state changes so far, as the workflow reads them (four-eyes looks at who accepted)."""
+    steps = session.scalars(
+        select(TimelineStep).where(TimelineStep.application_id == case.id).order_by(TimelineStep.id)
+    ).all()
+    return [
+        Transition(
+            ApplicationState(step.state_from) if step.state_from else None,
+            ApplicationState(step.step),
+            step.actor_id,
+            step.role,
+            opinion=step.opinion,
+            at=step.at,
+            cause=step.cause,
+        )
+        for step in steps
+        if step.step in ApplicationState._value2member_map_
+    ]
+
+
+def timeline_of(session: Session, case: Application) -> list[TimelineStep]:
+    return list(
+        session.scalars(
+            select(TimelineStep).where(TimelineStep.application_id == case.id).order_by(TimelineStep.id)
+        ).all()
+    )
+
+
+def record(session: Session, case: Application, transition: Transition) -> None:
+    """Move the case to the transition's target, write the step, and tell the others."""
+    moment = transition.at or clock.now()
+    state = ApplicationState(transition.target)
+    case.state = state
+    case.updated_at = moment
+    if transition.opinion:
+        case.opinion = transition.opinion
+    if state in FINISHED_APPLICATION_STATES:
+        case.in_progress_key = None
+    session.add(
+        TimelineStep(
+            application_id=case.id,
+            step=state.value,
+            label=APPLICATION_LABELS[state],
+            state_from=transition.source.value if transition.source else None,
+            actor_id=transition.actor_id,
+            role=transition.role,
+            opinion=transition.opinion,
+            cause=transition.cause,
+            at=moment,
+        )
+    )
+    session.flush()
+    publish(session, APPLICATION_EVENTS[state.value], event_payload(case))
+
+
+def note(session: Session, case: Application, step: str, opinion: str | None = None) -> None:
+    """A saga step that does not change the state, shown in the timeline."""
+    session.add(
+        TimelineStep(
+            application_id=case.id,
+            step=step,
+            label=STEP_LABELS[step],
+            actor_id="system",
+            role="system",
+            opinion=opinion,
+            at=clock.now(),
+        )
+    )
+
+
+def has_step(session: Session, case: Application, *steps: str) -> bool:
+    found = session.scalar(
+        select(TimelineStep.id).where(TimelineStep.application_id == case.id, TimelineStep.step.in_(steps)).limit(1)
+    )
+    return found is not None
+
+
+def event_payload(case: Application) -> dict:
+    reason = catalogue_for(case.center).get(case.reason)
+    return {
+        "application_id": case.id,
+        "application_no": case.application_no,
+        "account_no": case.account_no,
+        "id_number": case.id_number,
+        "center": case.center,
+        "state": case.state,
+        "state_label": APPLICATION_LABELS[ApplicationState(case.state)],
+        "reason": case.reason,
+        "reason_name": case.reason_name,
+        "amount": case.amount,
+        "closes_account": case.closes_account,
+        "bank_card_last4": case.bank_card[-4:],
+        "opinion": case.opinion,
+        "materials": [material.name for material in reason.materials] if reason else [],
+    }
+
+
+def staff_actor(caller) -> Actor:
+    """Admins hold every role; in this workflow that means the withdrawal officer's."""
+    roles = set(caller.roles)
+    if "admin" in roles:
+        roles.add(WITHDRAWAL_OFFICER)
+    return Actor(caller.sub, frozenset(roles))
+
+
+def stamp(moment: datetime | None) -> str | None:
+    shown = clock.in_china(moment)
+    return shown.isoformat(timespec="seconds") if shown else None

@@ -1,0 +1,233 @@
+"""Request and response schemas of the withdrawals API (money as decimal strings, bank cards masked)."""
+
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates
+
+from chassis.api import ListArgs
+from chassis.pii import mask_bank_card
+from services.withdrawals import cases
+from services.withdrawals.booking import materials_of
+from services.withdrawals.domain.reasons import WithdrawalReason
+from services.withdrawals.domain.workflow import (
+    APPLICATION_LABELS,
+    APPOINTMENT_LABELS,
+    ApplicationState,
+    AppointmentState,
+)
+
+
+class ReasonsArgs(Schema):
+    center = fields.String(load_default=None)
+
+
+class MaterialOut(Schema):
+    name = fields.String()
+    note = fields.String()
+
+
+class ReasonFieldOut(Schema):
+    name = fields.String()
+    label = fields.String()
+    kind = fields.String()
+    choices = fields.List(fields.String())
+
+
+class ReasonOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    description = fields.String()
+    closes_account = fields.Boolean()
+    materials = fields.List(fields.Nested(MaterialOut))
+    fields_ = fields.List(fields.Nested(ReasonFieldOut), data_key="fields")
+    rules = fields.List(fields.String())
+
+
+class ReasonsOut(Schema):
+    center = fields.String()
+    items = fields.List(fields.Nested(ReasonOut))
+
+
+def reason_out(reason: WithdrawalReason) -> dict:
+    return {
+        "code": reason.code,
+        "name": reason.name,
+        "description": reason.description,
+        "closes_account": reason.closes_account,
+        "materials": [{"name": item.name, "note": item.note} for item in reason.materials],
+        "fields_": [
+            {"name": spec.name, "label": spec.label, "kind": spec.kind.value, "choices": list(spec.choices)}
+            for spec in reason.fields
+        ],
+        "rules": reason.rule_lines(),
+    }
+
+
+class ApplicationIn(Schema):
+    """Flat: reason, amount, bank_card and the reason's own fields; the rules check the fields, in Chinese."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    reason = fields.String(required=True)
+    amount = fields.Raw(load_default=None, allow_none=True)
+    bank_card = fields.String(required=True)
+    card_holder = fields.String(load_default=None, allow_none=True)
+
+
+class TransitionIn(Schema):
+    to = fields.String(required=True)
+    opinion = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class StaffListArgs(ListArgs):
+    status = fields.String(load_default=None)
+
+    @validates("status")
+    def _known(self, value, **_kwargs) -> None:
+        if value and value not in ApplicationState._value2member_map_:
+            raise ValidationError("不存在的状态")
+
+
+class TimelineOut(Schema):
+    step = fields.String()
+    label = fields.String()
+    at = fields.String()
+    opinion = fields.String(allow_none=True)
+    by = fields.String()
+
+
+class ApplicationOut(Schema):
+    id = fields.String()
+    application_no = fields.String()
+    reason = fields.String()
+    reason_name = fields.String()
+    amount = fields.Decimal(as_string=True)
+    closes_account = fields.Boolean()
+    bank_card = fields.String()
+    fields_ = fields.Dict(data_key="fields")
+    status = fields.String()
+    status_label = fields.String()
+    opinion = fields.String(allow_none=True)
+    appointment_id = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+    timeline = fields.List(fields.Nested(TimelineOut))
+
+
+class StaffApplicationOut(ApplicationOut):
+    account_no = fields.String()
+    name = fields.String()
+    center = fields.String()
+    accepted_by = fields.String(allow_none=True)
+    allowed = fields.List(fields.String())
+
+
+def application_out(case, timeline=None, staff: bool = False, allowed=()) -> dict:
+    out = {
+        "id": case.id,
+        "application_no": case.application_no,
+        "reason": case.reason,
+        "reason_name": case.reason_name,
+        "amount": case.amount,
+        "closes_account": case.closes_account,
+        "bank_card": mask_bank_card(case.bank_card),
+        "fields_": case.reason_fields,
+        "status": case.state,
+        "status_label": APPLICATION_LABELS[ApplicationState(case.state)],
+        "opinion": case.opinion,
+        "appointment_id": case.appointment_id,
+        "created_at": cases.stamp(case.created_at),
+        "updated_at": cases.stamp(case.updated_at),
+    }
+    if timeline is not None:
+        out["timeline"] = [
+            {
+                "step": step.step,
+                "label": step.label,
+                "at": cases.stamp(step.at),
+                "opinion": step.opinion,
+                # depositors see who acted by role, never a staff member's user name
+                "by": step.actor_id if staff else {"applicant": "本人", "system": "系统"}.get(step.role, "经办人员"),
+            }
+            for step in timeline
+        ]
+    if staff:
+        out.update(
+            account_no=case.account_no,
+            name=case.name,
+            center=case.center,
+            accepted_by=case.accepted_by,
+            allowed=list(allowed),
+        )
+    return out
+
+
+class SlotsArgs(Schema):
+    date = fields.Date(required=True)
+
+
+class SlotOut(Schema):
+    start = fields.String()
+    end = fields.String()
+    label = fields.String()
+    capacity = fields.Integer()
+    places_left = fields.Integer()
+
+
+class SlotsOut(Schema):
+    branch_code = fields.String()
+    branch_name = fields.String()
+    date = fields.Date()
+    items = fields.List(fields.Nested(SlotOut))
+
+
+class BranchOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    address = fields.String()
+    phone = fields.String()
+    hours = fields.String()
+
+
+class BranchesOut(Schema):
+    items = fields.List(fields.Nested(BranchOut))
+
+
+class AppointmentIn(Schema):
+    branch_code = fields.String(required=True)
+    reason = fields.String(required=True)
+    date = fields.Date(required=True)
+    start = fields.Time(required=True, format="%H:%M")
+
+
+class AttendIn(ApplicationIn):
+    reason = fields.String(load_default=None)
+
+
+class AppointmentOut(Schema):
+    id = fields.String()
+    branch_code = fields.String()
+    branch_name = fields.String()
+    reason = fields.String()
+    reason_name = fields.String()
+    slot_start = fields.String()
+    slot_end = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    application_id = fields.String(allow_none=True)
+    materials = fields.List(fields.Nested(MaterialOut))
+
+
+def appointment_out(appointment) -> dict:
+    return {
+        "id": appointment.id,
+        "branch_code": appointment.branch_code,
+        "branch_name": appointment.branch_name,
+        "reason": appointment.reason,
+        "reason_name": appointment.reason_name,
+        "slot_start": cases.stamp(appointment.slot_start),
+        "slot_end": cases.stamp(appointment.slot_end),
+        "status": appointment.state,
+        "status_label": APPOINTMENT_LABELS[AppointmentState(appointment.state)],
+        "application_id": appointment.application_id,
+        "materials": materials_of(appointment),
+    }
