@@ -7,9 +7,13 @@ from pathlib import Path
 from flask import Flask, Response, abort, g, jsonify, render_template_string, request, send_from_directory
 
 from chassis import metrics
+from chassis.auth import JwksKeys, TokenVerifier
 from chassis.errors import install_error_handlers
+from chassis.http import ServiceClient
 from chassis.logs import configure_logging
+from gateway.access import check_access
 from gateway.config import GatewayConfig
+from gateway.protection import install_rate_limits, install_security_headers, limits_for_api
 from gateway.upstreams import Upstreams
 from services.registry import NAMES
 
@@ -30,6 +34,10 @@ def create_gateway(config: GatewayConfig | None = None, upstreams: Upstreams | N
     app.json.ensure_ascii = False
     app.extensions["hall.upstreams"] = upstreams
     install_error_handlers(app)
+    install_security_headers(app, config.cors_origins)
+    limiter = install_rate_limits(app, config.rate_limit_storage, config.rate_limit_per_ip, config.rate_limit_per_user)
+    verifier = _token_verifier(config)
+    app.extensions["hall.token_verifier"] = verifier
     web_dir = Path(config.web_dir)
 
     @app.before_request
@@ -47,8 +55,18 @@ def create_gateway(config: GatewayConfig | None = None, upstreams: Upstreams | N
             metrics.http_latency.labels("gateway", _route_label()).observe(time.perf_counter() - g.started)
         return response
 
+    def authenticate() -> None:
+        if request.path.startswith("/api/v1/"):
+            check_access(request, verifier)
+
+    # request id first, then the token, then the rate limits (so the per-user limit knows the user)
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.remove(_request_id)
+    hooks[:0] = [_request_id, authenticate]
+
     @app.route("/api/v1/<service>/", defaults={"rest": ""}, methods=_METHODS)
     @app.route("/api/v1/<service>/<path:rest>", methods=_METHODS)
+    @limits_for_api(limiter, config.rate_limit_per_ip, config.rate_limit_per_user)
     def api(service: str, rest: str) -> Response:
         if service not in NAMES:
             abort(404)
@@ -85,7 +103,11 @@ def create_gateway(config: GatewayConfig | None = None, upstreams: Upstreams | N
 
     @app.get("/api/docs")
     def api_docs():
-        return render_template_string(_DOCS_PAGE, services=NAMES)
+        documents = {}
+        for service in NAMES:
+            reply = upstreams.forward(service, app.test_request_context(f"/api/v1/{service}/openapi.json").request)
+            documents[service] = reply.get_json(silent=True) if reply.status_code == 200 else None
+        return render_template_string(_DOCS_PAGE, documents=documents)
 
     @app.get("/")
     def index():
@@ -100,13 +122,33 @@ def create_gateway(config: GatewayConfig | None = None, upstreams: Upstreams | N
     return app
 
 
+def _token_verifier(config: GatewayConfig) -> TokenVerifier:
+    identity = ServiceClient("identity", config.service_url("identity"))
+
+    def fetch() -> dict:
+        reply = identity.get_json("/.well-known/jwks.json")
+        if reply.status != 200:
+            raise ConnectionError(f"JWKS answered {reply.status}")
+        return reply.body
+
+    return TokenVerifier(JwksKeys(fetch), config.token_audience, config.token_issuer)
+
+
 def _route_label() -> str:
     return request.url_rule.rule if request.url_rule else "unmatched"
 
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 
-_DOCS_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>接口文档</title></head>
-<body><h1>宁夏住房公积金网上业务大厅 · 接口文档 (OpenAPI)</h1><ul>
-{% for s in services %}<li><a href="/api/v1/{{ s }}/openapi.json">{{ s }}</a></li>{% endfor %}
-</ul></body></html>"""
+_DOCS_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>接口文档</title>
+<link rel="stylesheet" href="/styles.css"></head><body><main class="docs">
+<h1>宁夏住房公积金网上业务大厅 · 接口文档</h1>
+{% for name, doc in documents.items() %}<section><h2>{{ name }}
+<a href="/api/v1/{{ name }}/openapi.json">openapi.json</a></h2>
+{% if doc %}<table><thead><tr><th>方法</th><th>路径</th><th>说明</th></tr></thead><tbody>
+{% for path, operations in doc.get("paths", {}).items() %}{% for method, op in operations.items() %}
+{% if method in ["get", "post", "put", "patch", "delete"] %}<tr><td>{{ method | upper }}</td>
+<td><code>{{ path }}</code></td><td>{{ op.get("summary") or op.get("description", "") }}</td></tr>
+{% endif %}{% endfor %}{% endfor %}
+</tbody></table>{% else %}<p>服务暂不可用</p>{% endif %}</section>{% endfor %}
+</main></body></html>"""

@@ -13,3 +13,11 @@ class GatewayConfig(ServiceConfig):
     web_dir: str = str(WEB_DIR)
     upstream_timeout_seconds: float = 10.0
     cors_origins: tuple[str, ...] = ()
+    # memory:// in one process; redis://... when several gateway processes share the counters
+    redis_url: str = ""
+    rate_limit_per_ip: str = "600 per minute"
+    rate_limit_per_user: str = "300 per minute"
+
+    @property
+    def rate_limit_storage(self) -> str:
+        return self.redis_url or "memory://"

@@ -7,6 +7,7 @@ from flask import Request, Response
 
 from chassis.errors import problem_response
 from chassis.http import local_app
+from gateway.breaker import CircuitBreaker
 
 _HOP_BY_HOP = {
     "connection",
@@ -29,6 +30,7 @@ class Upstreams:
         self._session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=64)
         self._session.mount("http://", adapter)
+        self.breakers = {name: CircuitBreaker() for name in self.base_urls}
 
     @classmethod
     def from_config(cls, service_urls: Iterable[str], timeout: float) -> "Upstreams":
@@ -51,6 +53,9 @@ class Upstreams:
         url = self.base_urls[service] + request.full_path.rstrip("?")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
         headers["X-Forwarded-For"] = request.remote_addr or ""
+        breaker = self.breakers[service]
+        if not breaker.allow():
+            return _unavailable(service)
         try:
             upstream = self._session.request(
                 request.method,
@@ -61,7 +66,12 @@ class Upstreams:
                 allow_redirects=False,
             )
         except requests.RequestException:
+            breaker.failed()
             return _unavailable(service)
+        if upstream.status_code in (502, 503, 504):
+            breaker.failed()
+        else:
+            breaker.succeeded()
         response_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP]
         return Response(upstream.content, status=upstream.status_code, headers=response_headers)
 

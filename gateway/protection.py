@@ -1,0 +1,93 @@
+"""Rate limits (per IP, per user; stricter on captchas, SMS codes and logins) and security headers."""
+
+from flask import Flask, Response, g, request
+from flask_cors import CORS
+from flask_limiter import Limiter, RequestLimit
+
+from chassis.errors import problem_response
+
+# each: (path prefix, method, limit) — checked by IP, because these are called before anyone is logged in
+STRICT_LIMITS = [
+    ("/api/v1/identity/captchas", "POST", "30 per minute"),
+    ("/api/v1/identity/sms-codes", "POST", "5 per minute;30 per hour"),
+    ("/api/v1/identity/sessions", "POST", "20 per minute"),
+    ("/api/v1/identity/staff-sessions", "POST", "20 per minute"),
+    ("/api/v1/identity/registrations", "POST", "20 per minute"),
+    ("/api/v1/identity/password-resets", "POST", "20 per minute"),
+]
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def caller_or_ip() -> str:
+    caller = getattr(g, "caller", None)
+    return f"user:{caller.sub}" if caller is not None else f"ip:{client_ip()}"
+
+
+def install_rate_limits(app: Flask, storage_uri: str, per_ip: str, per_user: str) -> Limiter:
+    def _on_breach(limit: RequestLimit) -> Response:
+        return problem_response(
+            429,
+            "TOO_MANY_REQUESTS",
+            "操作过于频繁，请稍后再试",
+            headers={"Retry-After": str(max(1, int(limit.reset_at - __import__("time").time())))},
+        )
+
+    limiter = Limiter(
+        key_func=client_ip,
+        app=app,
+        storage_uri=storage_uri,
+        strategy="moving-window",
+        headers_enabled=True,
+        on_breach=_on_breach,
+        # a lost Redis must not take the hall down: fall back to per-process counting
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+    )
+    app.extensions["hall.limiter"] = limiter
+    app.config["HALL_LIMITS"] = {"per_ip": per_ip, "per_user": per_user}
+    return limiter
+
+
+def limits_for_api(limiter: Limiter, per_ip: str, per_user: str):
+    """Decorators for the API forwarding view: every call counts per IP and per user (or IP), plus the
+    strict limits on the routes people use before they log in."""
+
+    def strict_limit() -> str:
+        for prefix, method, limit in STRICT_LIMITS:
+            if request.method == method and request.path.startswith(prefix):
+                return limit
+        return "100000 per second"
+
+    def decorate(view):
+        view = limiter.limit(per_ip, key_func=lambda: "ip:" + client_ip())(view)
+        view = limiter.limit(per_user, key_func=caller_or_ip)(view)
+        view = limiter.limit(strict_limit, key_func=lambda: f"strict:{request.path}:{client_ip()}")(view)
+        return view
+
+    return decorate
+
+
+def install_security_headers(app: Flask, cors_origins: tuple[str, ...]) -> None:
+    if cors_origins:
+        CORS(app, resources={r"/api/*": {"origins": list(cors_origins)}}, expose_headers=["X-Request-ID"])
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if request.path.startswith("/api/") or request.path.startswith("/console/"):
+            response.headers["Cache-Control"] = "no-store"
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        return response
