@@ -160,6 +160,13 @@ def install_error_handlers(app: Flask) -> None:
             headers["Allow"] = ", ".join(allowed)
         return problem_response(status, code, detail, errors, headers)
 
+    from sqlalchemy.orm.exc import StaleDataError
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_error: StaleDataError) -> Response:
+        # optimistic locking: someone else changed the record first
+        return problem_response(409, *_GENERIC[409])
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         app.logger.exception("unhandled error: %s", type(error).__name__)

@@ -32,11 +32,22 @@ class ServiceClient:
         self._session = requests.Session() if base_url else None
 
     def get_json(self, path: str, headers: dict[str, str] | None = None) -> Reply:
+        return self.request("GET", path, headers=headers)
+
+    def post_json(self, path: str, body: Any, headers: dict[str, str] | None = None) -> Reply:
+        return self.request("POST", path, body=body, headers=headers)
+
+    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Reply:
         if self._session is not None:
-            response = self._session.get(self.base_url + path, headers=headers, timeout=self.timeout)
-            return Reply(response.status_code, response.json() if response.content else None)
+            response = self._session.request(
+                method, self.base_url + path, json=body, headers=headers, timeout=self.timeout
+            )
+            try:
+                return Reply(response.status_code, response.json() if response.content else None)
+            except ValueError:
+                return Reply(response.status_code, None)
         app = local_app(self.service)
         if app is None:
             raise ConnectionError(f"service {self.service} is not reachable in this process")
-        response = Client(app).get(path, headers=headers)
+        response = Client(app).open(path, method=method, json=body, headers=headers)
         return Reply(response.status_code, response.get_json(silent=True))
