@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from kombu import Consumer, Message, Producer
 from marshmallow import ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from chassis import metrics
 from chassis.bus.broker import broker_errors, connect
@@ -30,11 +30,8 @@ ATTEMPTS_HEADER = "x-attempts"
 ERROR_HEADER = "x-error"
 
 
-def already_handled(session, consumer: str, message_id: str) -> bool:
-    found = session.execute(
-        select(inbox.c.message_id).where(inbox.c.consumer == consumer, inbox.c.message_id == message_id)
-    ).first()
-    return found is not None
+def _insert_for(dialect: str):
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
 class ConsumerWorker:
@@ -54,25 +51,24 @@ class ConsumerWorker:
         event_token = current_event.set(envelope)
         try:
             with self.db.transaction() as session:
-                if already_handled(session, subscription.queue, envelope.id):
-                    return "duplicate"
-                session.execute(
-                    inbox.insert().values(
+                # one round trip: the inbox row is the claim; a duplicate inserts nothing (and waits for a
+                # concurrent copy's transaction to finish first, thanks to the primary key)
+                claimed = session.execute(
+                    _insert_for(self.db.dialect)(inbox)
+                    .values(
                         consumer=subscription.queue,
                         message_id=envelope.id,
                         event_type=envelope.type,
                         handled_at=datetime.now(UTC),
                     )
-                )
+                    .on_conflict_do_nothing()
+                    .returning(inbox.c.message_id)
+                ).first()
+                if claimed is None:
+                    return "duplicate"
                 data = subscription.load(envelope)
                 subscription.handler(Delivery(session, envelope, data, self.config, subscription.queue))
             return "handled"
-        except IntegrityError:
-            # a concurrent delivery of the same message committed its inbox row first
-            with self.db.transaction() as session:
-                if already_handled(session, subscription.queue, envelope.id):
-                    return "duplicate"
-            raise
         finally:
             current_event.reset(event_token)
             correlation_id_var.reset(correlation_token)

@@ -25,6 +25,9 @@ class EnvelopeSchema(Schema):
     data = fields.Dict(required=True)
 
 
+_ENVELOPE_SCHEMA = EnvelopeSchema()
+
+
 @dataclass(frozen=True)
 class Envelope:
     type: str
@@ -56,7 +59,7 @@ class Envelope:
     def from_json(cls, body: str | bytes) -> "Envelope":
         """Parse and validate; raises ValidationError (or ValueError) for a malformed message."""
         raw = json.loads(body)
-        loaded = EnvelopeSchema().load(raw)
+        loaded = _ENVELOPE_SCHEMA.load(raw)
         return cls(
             id=str(loaded["id"]),
             type=loaded["type"],
