@@ -1,10 +1,66 @@
-"""Settings of the loans service (environment variables LOANS_* or HALL_*)."""
+"""Settings of the loans service (environment variables LOANS_* or HALL_*), and the per-centre loan policy."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal
 
 from chassis.config import ServiceConfig
+from services.loans.domain.eligibility import DEFAULT_POLICY, LoanPolicy
+
+DEFAULT_BANKS = (
+    "icbc=中国工商银行宁夏回族自治区分行",
+    "ccb=中国建设银行宁夏回族自治区分行",
+    "abc=中国农业银行宁夏回族自治区分行",
+    "boc=中国银行宁夏回族自治区分行",
+    "bocom=交通银行宁夏回族自治区分行",
+    "nxbank=宁夏银行",
+)
+
+DEFAULT_MATERIALS = (
+    "借款人及配偶身份证、户口簿原件及复印件",
+    "婚姻状况证明（结婚证或离婚证、单身声明）",
+    "购房合同或协议及首付款发票（收据）",
+    "借款人本人名下的还款银行卡",
+    "收入证明",
+)
 
 
 @dataclass(frozen=True)
 class LoansConfig(ServiceConfig):
-    pass
+    # `code=name` items: the entrusted banks (受托银行) an applicant may choose
+    entrusted_banks: tuple = DEFAULT_BANKS
+    # what the prereviewed applicant brings to the counter (in loans.application.prereviewed)
+    counter_materials: tuple = DEFAULT_MATERIALS
+    # `center:field=value` items overriding DOMAIN.md's Yinchuan-like policy, e.g. `wuzhong:max_amount_single=600000`
+    policy_overrides: tuple = ()
+    # contract numbers whose bank deduction fails in the repayment run (to create overdue loans in demos and tests)
+    failing_contracts: tuple = ()
+    # penalty interest (罚息) runs at the contract rate raised by this factor, per day on the overdue instalment
+    penalty_rate_multiplier: str = "1.5"
+    due_reminder_days: int = 3
+    # signs the console's CSRF tokens; production sets LOANS_CONSOLE_SECRET
+    console_secret: str = "nx-hall-loans-console-dev-secret"
+
+    def banks(self) -> list[dict[str, str]]:
+        return [dict(zip(("code", "name"), item.split("=", 1), strict=True)) for item in self.entrusted_banks]
+
+    def bank_name(self, code: str) -> str | None:
+        return next((bank["name"] for bank in self.banks() if bank["code"] == code), None)
+
+    def policy_for(self, center: str | None) -> LoanPolicy:
+        """DOMAIN.md's defaults with this centre's overrides applied."""
+        kinds = {item.name: item.type for item in fields(LoanPolicy)}
+        changes = {}
+        for item in self.policy_overrides:
+            scope, _, assignment = item.partition(":")
+            name, _, value = assignment.partition("=")
+            if scope == center and name in kinds:
+                changes[name] = _typed(value, kinds[name])
+        return replace(DEFAULT_POLICY, **changes)
+
+
+def _typed(value: str, kind: object) -> object:
+    if kind is int or kind == "int":
+        return int(value)
+    if kind is Decimal or kind == "Decimal":
+        return Decimal(value)
+    return value

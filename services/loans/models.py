@@ -1,7 +1,227 @@
 """Tables of the loans service (its own database; nothing else reads it)."""
 
-from sqlalchemy.orm import DeclarativeBase
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from chassis.db import Money
+
+# SQLite only auto-increments INTEGER PRIMARY KEY
+AutoId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# --- eligibility read model: what accounts' and withdrawals' events told us --------------------------------
+
+
+class Depositor(Base):
+    """One fund account as accounts last described it (accounts.depositor.*, accounts.account.*)."""
+
+    __tablename__ = "depositors"
+
+    account_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    center: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    balance: Mapped[Decimal] = mapped_column(Money)
+    deposit_base: Mapped[Decimal] = mapped_column(Money)
+    # the event time of the latest balance and status we applied: older events arriving late are ignored
+    balance_as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DepositMonth(Base):
+    """A month (YYYY-MM) for which a regular or supplementary deposit was posted: continuity is counted here."""
+
+    __tablename__ = "deposit_months"
+
+    account_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+
+
+class WithdrawalInProgress(Base):
+    """The latest state of each withdrawal application we heard of (withdrawals.application.*)."""
+
+    __tablename__ = "withdrawal_states"
+
+    application_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_no: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[str] = mapped_column(String(24))
+
+
+# --- applications and their review ---------------------------------------------------------------------
+
+
+class LoanApplication(Base):
+    __tablename__ = "loan_applications"
+    __table_args__ = (
+        # the queues: walk in submission order and keep the waiting states (a page reads ~50 / share rows)
+        Index("ix_loan_applications_submitted", "submitted_at", "id"),
+        # counts per state (index-only) and the status filter
+        Index("ix_loan_applications_state_submitted", "state", "submitted_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    application_no: Mapped[str] = mapped_column(String(24), unique=True)
+    applicant_sub: Mapped[str] = mapped_column(String(64))
+    account_no: Mapped[str] = mapped_column(String(32), index=True)
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    center: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    term_months: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(24))
+    annual_rate: Mapped[Decimal] = mapped_column(Numeric(8, 6))
+    monthly_income: Mapped[Decimal | None] = mapped_column(Money)
+    repayment_card: Mapped[str] = mapped_column(String(32))
+    entrusted_bank: Mapped[str] = mapped_column(String(16))
+    house_address: Mapped[str] = mapped_column(String(200))
+    house_area: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    house_price: Mapped[Decimal] = mapped_column(Money)
+    first_home: Mapped[bool] = mapped_column(Boolean)
+    new_house: Mapped[bool] = mapped_column(Boolean)
+    co_borrower_id_number: Mapped[str | None] = mapped_column(String(18))
+    co_borrower_name: Mapped[str | None] = mapped_column(String(60))
+    # the eligibility answer at submission, as JSON, shown again on the case page
+    eligibility: Mapped[str] = mapped_column(Text, default="{}")
+    state: Mapped[str] = mapped_column(String(32))
+    preliminary_reviewer: Mapped[str | None] = mapped_column(String(64))
+    contract_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # two officers acting at once: the second UPDATE matches no row (StaleDataError → 409)
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
+
+    transitions: Mapped[list["ApplicationTransition"]] = relationship(
+        order_by="ApplicationTransition.id", back_populates="application"
+    )
+
+
+class ApplicationTransition(Base):
+    """A line of the timeline: the state reached, when, by whom, in which role, with what opinion."""
+
+    __tablename__ = "loan_application_transitions"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("loan_applications.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(24))
+    opinion: Mapped[str | None] = mapped_column(String(500))
+
+    application: Mapped[LoanApplication] = relationship(back_populates="transitions")
+
+
+# --- loans, schedules, repayments ----------------------------------------------------------------------
+
+
+class Loan(Base):
+    __tablename__ = "loans"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    contract_no: Mapped[str] = mapped_column(String(32), unique=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("loan_applications.id"), unique=True)
+    account_no: Mapped[str] = mapped_column(String(32), index=True)
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    center: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    annual_rate: Mapped[Decimal] = mapped_column(Numeric(8, 6))
+    method: Mapped[str] = mapped_column(String(24))
+    term_months: Mapped[int] = mapped_column(Integer)
+    monthly_payment: Mapped[Decimal] = mapped_column(Money)
+    entrusted_bank: Mapped[str] = mapped_column(String(16))
+    disbursed_on: Mapped[date] = mapped_column(Date)
+    first_due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="repaying")  # repaying | paid_off
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    outstanding_principal: Mapped[Decimal] = mapped_column(Money)
+    penalty_accrued: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    paid_off_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
+
+    installments: Mapped[list["Installment"]] = relationship(order_by="Installment.period", back_populates="loan")
+
+
+class Installment(Base):
+    """One month of a loan's schedule and what became of it (due, paid, overdue)."""
+
+    __tablename__ = "loan_installments"
+    __table_args__ = (Index("ix_loan_installments_due", "status", "due_date"),)
+
+    loan_id: Mapped[str] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    payment: Mapped[Decimal] = mapped_column(Money)
+    principal: Mapped[Decimal] = mapped_column(Money)
+    interest: Mapped[Decimal] = mapped_column(Money)
+    remaining: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(12), default="due")  # due | overdue | paid
+    penalty: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    reminded: Mapped[bool] = mapped_column(Boolean, default=False)
+    overdue_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+
+    loan: Mapped[Loan] = relationship(back_populates="installments")
+
+
+class Repayment(Base):
+    """A posted repayment (the entrusted bank's deduction): one per instalment."""
+
+    __tablename__ = "loan_repayments"
+    __table_args__ = (UniqueConstraint("loan_id", "period", name="uq_loan_repayments_period"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    loan_id: Mapped[str] = mapped_column(ForeignKey("loans.id"), index=True)
+    period: Mapped[int] = mapped_column(Integer)
+    paid_on: Mapped[date] = mapped_column(Date, index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    principal: Mapped[Decimal] = mapped_column(Money)
+    interest: Mapped[Decimal] = mapped_column(Money)
+    penalty: Mapped[Decimal] = mapped_column(Money)
+    remaining: Mapped[Decimal] = mapped_column(Money)
+    channel: Mapped[str] = mapped_column(String(24), default="bank_deduction")
+
+
+class ConsoleAuditEntry(Base):
+    """Who looked at or did what in the reviewer console (every view of a case is recorded)."""
+
+    __tablename__ = "console_audit_log"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    staff: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(24))  # view_case | search | transition | login
+    application_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    detail: Mapped[str | None] = mapped_column(String(200))
+    client_ip: Mapped[str | None] = mapped_column(String(64))

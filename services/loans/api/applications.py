@@ -1,0 +1,126 @@
+"""The depositor's loan applications: eligibility before submitting, the pre-application, its progress, cancel."""
+
+from datetime import UTC, date, datetime
+
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from chassis.api import idempotent, page_schema, paginate
+from chassis.auth import current_caller, depositor_required
+from chassis.errors import ApiError
+from chassis.runtime import current_runtime
+from services.loans.applicants import check_applicant
+from services.loans.cases import describe, move_application, save_or_conflict, submit_application
+from services.loans.domain.workflow import Actor, Role
+from services.loans.models import LoanApplication
+from services.loans.schemas import (
+    ApplicationIn,
+    ApplicationListArgs,
+    ApplicationOut,
+    BankOut,
+    EligibilityIn,
+    EligibilityOut,
+)
+
+blp = Blueprint("loans-applications", __name__, url_prefix="/api/v1/loans", description="贷款预申请")
+
+
+@blp.route("/banks", methods=["GET"])
+@blp.response(200, BankOut(many=True))
+def banks():
+    """可选择的受托银行"""
+    return current_runtime().config.banks()
+
+
+@blp.route("/eligibility", methods=["POST"])
+@depositor_required
+@blp.arguments(EligibilityIn)
+@blp.response(200, EligibilityOut)
+def eligibility(body):
+    """贷款条件检查：列出每一项不符合的条件"""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        answer = check_applicant(session, runtime.config, _account_no(), body, date.today())
+    return answer.as_dict()
+
+
+@blp.route("/applications", methods=["POST"])
+@depositor_required
+@idempotent(lambda: current_runtime().db)
+@blp.arguments(ApplicationIn)
+@blp.response(201, ApplicationOut)
+def submit(body):
+    """提交贷款预申请（再次检查贷款条件）"""
+    runtime, caller = current_runtime(), current_caller()
+    _account_no()
+    with runtime.db.transaction() as session:
+        application = submit_application(session, runtime.config, caller, body, datetime.now(UTC))
+        session.flush()
+        session.refresh(application)
+        return describe(session, runtime.config, application)
+
+
+@blp.route("/applications", methods=["GET"])
+@depositor_required
+@blp.arguments(ApplicationListArgs, location="query")
+@blp.response(200, page_schema(ApplicationOut, "LoanApplicationPage"))
+def list_applications(args):
+    """我的贷款申请"""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        statement = (
+            select(LoanApplication)
+            .where(LoanApplication.account_no == _account_no())
+            .order_by(LoanApplication.submitted_at.desc())
+        )
+        page = paginate(session, statement, args)
+        page["items"] = [describe(session, runtime.config, item) for item in page["items"]]
+        return page
+
+
+@blp.route("/applications/<application_id>", methods=["GET"])
+@depositor_required
+@blp.response(200, ApplicationOut)
+def application_detail(application_id):
+    """贷款申请详情与办理进度"""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        return describe(session, runtime.config, _own_application(session, application_id))
+
+
+@blp.route("/applications/<application_id>/cancel", methods=["POST"])
+@depositor_required
+@blp.response(200, ApplicationOut)
+def cancel(application_id):
+    """撤销申请（中心审批通过前）"""
+    runtime, caller = current_runtime(), current_caller()
+    with runtime.db.transaction() as session:
+        application = _own_application(session, application_id)
+        if application.state == "cancelled":
+            return describe(session, runtime.config, application)  # a repeated cancel changes nothing
+        move_application(
+            session,
+            runtime.config,
+            application,
+            to="cancelled",
+            by=Actor(caller.sub, frozenset({Role.APPLICANT.value})),
+            opinion=None,
+            expected_version=None,
+            now=datetime.now(UTC),
+        )
+        save_or_conflict(session)
+        return describe(session, runtime.config, application)
+
+
+def _account_no() -> str:
+    account_no = current_caller().acct
+    if not account_no:
+        raise ApiError("NO_FUND_ACCOUNT", "您的登录信息中没有公积金账号，请重新登录", 403)
+    return account_no
+
+
+def _own_application(session, application_id: str) -> LoanApplication:
+    application = session.get(LoanApplication, application_id)
+    if application is None or application.account_no != _account_no():
+        raise ApiError("APPLICATION_NOT_FOUND", "未找到该贷款申请", 404)
+    return application

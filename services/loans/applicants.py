@@ -1,0 +1,166 @@
+"""What loans knows of an applicant (the read model of accounts' and withdrawals' events, plus its own loans)
+and the eligibility check built on it, used before submission, at submission and on the console's case page."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.loans.config import LoansConfig
+from services.loans.domain.eligibility import (
+    DepositorFacts,
+    EligibilityFailure,
+    EligibilityResult,
+    LoanRequest,
+    check_eligibility,
+)
+from services.loans.domain.workflow import ApplicationState
+from services.loans.events import WITHDRAWAL_FINISHED
+from services.loans.models import DepositMonth, Depositor, Loan, LoanApplication, WithdrawalInProgress
+
+# applications that are still moving through review (a new one must wait for them)
+OPEN_APPLICATION_STATES = (
+    ApplicationState.SUBMITTED,
+    ApplicationState.PREREVIEWED,
+    ApplicationState.ACCEPTED,
+    ApplicationState.PRELIMINARILY_APPROVED,
+    ApplicationState.APPROVED,
+    ApplicationState.CONTRACT_SIGNED,
+    ApplicationState.MORTGAGE_REGISTERED,
+)
+
+
+@dataclass(frozen=True)
+class Applicant:
+    depositor: Depositor
+    facts: DepositorFacts
+
+
+@dataclass(frozen=True)
+class EligibilityAnswer:
+    result: EligibilityResult | None  # None when the depositor is unknown to loans
+    failures: tuple[EligibilityFailure, ...]
+    facts: DepositorFacts | None
+
+    @property
+    def eligible(self) -> bool:
+        return not self.failures
+
+    def as_dict(self) -> dict:
+        result, facts = self.result, self.facts
+        return {
+            "eligible": self.eligible,
+            "failures": [{"code": f.code, "detail": f.detail, "subject": f.subject} for f in self.failures],
+            "max_amount": result.max_amount if result else Decimal("0.00"),
+            "max_term_months": result.max_term_months if result else None,
+            "first_payment": result.first_payment if result else None,
+            "monthly_income": result.monthly_income if result else Decimal("0.00"),
+            "continuous_deposit_months": facts.continuous_deposit_months if facts else 0,
+            "balance": facts.balance if facts else Decimal("0.00"),
+        }
+
+
+def continuous_deposit_months(session: Session, account_no: str, as_of: date) -> int:
+    """Consecutive deposited months ending this month or last (this month's deposit may not be posted yet)."""
+    months = set(session.scalars(select(DepositMonth.month).where(DepositMonth.account_no == account_no)))
+    year, month = as_of.year, as_of.month
+    if f"{year:04d}-{month:02d}" not in months:
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    count = 0
+    while f"{year:04d}-{month:02d}" in months:
+        count += 1
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return count
+
+
+def find_applicant(session: Session, as_of: date, *, account_no: str | None = None, id_number: str | None = None):
+    """The Applicant for an account number (or an ID number: a co-borrower), or None when accounts never told us."""
+    if account_no is not None:
+        depositor = session.get(Depositor, account_no)
+    else:
+        depositor = session.scalars(
+            select(Depositor).where(Depositor.id_number == id_number).order_by(Depositor.status != "normal")
+        ).first()
+    if depositor is None:
+        return None
+    has_open_loan = bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Loan)
+            .where(Loan.id_number == depositor.id_number, Loan.status == "repaying")
+        )
+    )
+    withdrawing = bool(
+        session.scalar(
+            select(func.count())
+            .select_from(WithdrawalInProgress)
+            .where(
+                WithdrawalInProgress.account_no == depositor.account_no,
+                WithdrawalInProgress.state.not_in(WITHDRAWAL_FINISHED),
+            )
+        )
+    )
+    facts = DepositorFacts(
+        id_number=depositor.id_number,
+        account_status=depositor.status,
+        balance=depositor.balance,
+        continuous_deposit_months=continuous_deposit_months(session, depositor.account_no, as_of),
+        deposit_base=depositor.deposit_base,
+        has_open_loan=has_open_loan,
+        withdrawal_in_progress=withdrawing,
+    )
+    return Applicant(depositor, facts)
+
+
+def check_applicant(
+    session: Session,
+    config: LoansConfig,
+    account_no: str,
+    body: dict,
+    as_of: date,
+    ignore_application_id: str | None = None,
+) -> EligibilityAnswer:
+    """Every rule the applicant (and co-borrower) fail for the request in `body` (the API's field names)."""
+    applicant = find_applicant(session, as_of, account_no=account_no)
+    if applicant is None:
+        failure = EligibilityFailure("DEPOSITOR_UNKNOWN", "未查询到您的住房公积金缴存信息，请联系所属管理中心")
+        return EligibilityAnswer(None, (failure,), None)
+    extra: list[EligibilityFailure] = []
+    co_facts = None
+    co_borrower = body.get("co_borrower")
+    if co_borrower:
+        co_applicant = find_applicant(session, as_of, id_number=co_borrower["id_number"].strip().upper())
+        if co_applicant is not None:
+            co_facts = co_applicant.facts
+    open_applications = (
+        select(func.count())
+        .select_from(LoanApplication)
+        .where(
+            LoanApplication.id_number == applicant.depositor.id_number,
+            LoanApplication.state.in_([state.value for state in OPEN_APPLICATION_STATES]),
+        )
+    )
+    if ignore_application_id:
+        open_applications = open_applications.where(LoanApplication.id != ignore_application_id)
+    if session.scalar(open_applications):
+        extra.append(EligibilityFailure("APPLICATION_IN_PROGRESS", "您已有正在办理中的贷款申请，请办结或撤销后再申请"))
+    house = body["house"]
+    request = LoanRequest(
+        amount=body["amount"],
+        term_months=body["term_months"],
+        method=body["method"],
+        house_price=house["price"],
+        first_home=house.get("first_home", True),
+        as_of=as_of,
+        monthly_income=body.get("monthly_income"),
+        annual_rate=percent_to_fraction(body.get("annual_rate")),
+    )
+    result = check_eligibility(applicant.facts, request, co_facts, policy=config.policy_for(applicant.depositor.center))
+    return EligibilityAnswer(result, tuple(extra) + result.failures, applicant.facts)
+
+
+def percent_to_fraction(percent: Decimal | None) -> Decimal | None:
+    """The API's "2.60" (percent) to the domain's 0.026."""
+    return None if percent is None else Decimal(percent) / 100

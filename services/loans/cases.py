@@ -1,0 +1,270 @@
+"""Loan applications as cases: submission, each review step through the workflow, cancellation, and what the
+depositor and the staff see of them. Every state reached is published as `loans.application.<state>`."""
+
+import json
+import secrets
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from chassis.bus import publish
+from chassis.errors import ApiError
+from chassis.pii import mask_bank_card, mask_id_number
+from services.loans.applicants import check_applicant, percent_to_fraction
+from services.loans.config import LoansConfig
+from services.loans.domain.rates import CURRENT_RATES, as_percent
+from services.loans.domain.workflow import (
+    ROLE_LABELS,
+    STATE_LABELS,
+    Actor,
+    ApplicationState,
+    Role,
+    TransitionRefused,
+    advance,
+    can_cancel,
+)
+from services.loans.events import APPLICATION_EVENTS
+from services.loans.loan_book import open_loan
+from services.loans.models import ApplicationTransition, Depositor, Loan, LoanApplication
+
+# staff roles as the workflow knows them; admin may act in each (four-eyes still holds: it compares people)
+WORKFLOW_ROLES = (Role.LOAN_OFFICER, Role.LOAN_APPROVER, Role.BANK_OFFICER)
+_REFUSAL_STATUS = {
+    "ILLEGAL_TRANSITION": 409,
+    "PRELIMINARY_REVIEWER_UNKNOWN": 409,
+    "ROLE_NOT_ALLOWED": 403,
+    "FOUR_EYES_VIOLATION": 403,
+    "OPINION_REQUIRED": 422,
+    "UNKNOWN_STATE": 422,
+}
+
+
+def staff_actor(sub: str, roles: tuple[str, ...]) -> Actor:
+    held = set(roles)
+    if "admin" in held:
+        held |= {role.value for role in WORKFLOW_ROLES}
+    return Actor(sub, frozenset(held))
+
+
+def new_application_no(today: date) -> str:
+    return f"DK{today:%Y%m%d}{secrets.randbelow(10**6):06d}"
+
+
+def submit_application(session: Session, config: LoansConfig, caller, body: dict, now: datetime) -> LoanApplication:
+    """Check eligibility again, then file the application as `submitted` and publish it."""
+    if config.bank_name(body["entrusted_bank"]) is None:
+        raise ApiError(
+            "BANK_UNKNOWN", "请选择列表中的受托银行", 422, errors={"entrusted_bank": ["请选择列表中的受托银行"]}
+        )
+    answer = check_applicant(session, config, caller.acct, body, now.date())
+    if not answer.eligible:
+        raise ApiError(
+            "NOT_ELIGIBLE",
+            "不符合贷款条件：" + "；".join(failure.detail for failure in answer.failures),
+            422,
+            failures=[{"code": f.code, "detail": f.detail, "subject": f.subject} for f in answer.failures],
+        )
+    applicant = answer.facts
+    depositor = session.get(Depositor, caller.acct)  # the read model carries the registered name and centre
+    house, co_borrower = body["house"], body.get("co_borrower") or {}
+    rate = percent_to_fraction(body.get("annual_rate")) or CURRENT_RATES.default_rate(
+        body["term_months"], house["first_home"]
+    )
+    application = LoanApplication(
+        application_no=new_application_no(now.date()),
+        applicant_sub=caller.sub,
+        account_no=caller.acct,
+        id_number=applicant.id_number,
+        name=depositor.name,
+        center=depositor.center,
+        amount=body["amount"],
+        term_months=body["term_months"],
+        method=body["method"],
+        annual_rate=rate,
+        monthly_income=body.get("monthly_income"),
+        repayment_card=body["repayment_card"],
+        entrusted_bank=body["entrusted_bank"],
+        house_address=house["address"],
+        house_area=house["area"],
+        house_price=house["price"],
+        first_home=house["first_home"],
+        new_house=house["new_house"],
+        co_borrower_id_number=(co_borrower.get("id_number") or "").strip().upper() or None,
+        co_borrower_name=co_borrower.get("name"),
+        eligibility=json.dumps(answer.as_dict(), ensure_ascii=False, default=str),
+        state=ApplicationState.SUBMITTED.value,
+        submitted_at=now,
+        updated_at=now,
+    )
+    session.add(application)
+    session.flush()
+    record_transition(
+        session, config, application, None, ApplicationState.SUBMITTED, caller.sub, Role.APPLICANT, None, now
+    )
+    return application
+
+
+def move_application(
+    session: Session,
+    config: LoansConfig,
+    application: LoanApplication,
+    *,
+    to: str,
+    by: Actor,
+    opinion: str | None,
+    expected_version: int | None,
+    now: datetime,
+) -> LoanApplication:
+    """One step of the workflow by `by`; the version guards against a decision taken on a stale page."""
+    if expected_version is not None and expected_version != application.version:
+        raise ApiError("VERSION_CONFLICT", "该申请已被他人处理，请刷新后重试", 409)
+    try:
+        transition = advance(
+            application.state,
+            to=to,
+            by=by,
+            opinion=opinion,
+            preliminary_reviewer_id=application.preliminary_reviewer,
+            at=now,
+        )
+    except TransitionRefused as refused:
+        status = _REFUSAL_STATUS.get(refused.code, 422)
+        errors = {refused.field: [refused.detail]} if refused.field and status == 422 else None
+        raise ApiError(refused.code, refused.detail, status, errors=errors) from None
+    target = transition.to_state
+    application.state = target.value
+    application.updated_at = now
+    if target is ApplicationState.PRELIMINARILY_APPROVED:
+        application.preliminary_reviewer = by.user_id
+    if target is ApplicationState.CONTRACT_SIGNED:
+        application.contract_no = "GJJ" + application.application_no.removeprefix("DK")
+    save_or_conflict(session)  # the versioned UPDATE first: a concurrent decision is a 409 before anything else
+    record_transition(
+        session,
+        config,
+        application,
+        transition.from_state,
+        target,
+        by.user_id,
+        transition.role,
+        transition.opinion,
+        now,
+    )
+    if target is ApplicationState.DISBURSED:
+        open_loan(session, application, now.date())
+    return application
+
+
+def save_or_conflict(session: Session) -> None:
+    """Flush now so a concurrent decision shows up as 409 here rather than a 500 at commit."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ApiError("VERSION_CONFLICT", "该申请已被他人处理，请刷新后重试", 409) from None
+
+
+def record_transition(
+    session: Session,
+    config: LoansConfig,
+    application: LoanApplication,
+    source: ApplicationState | None,
+    target: ApplicationState,
+    actor: str,
+    role: Role,
+    opinion: str | None,
+    now: datetime,
+) -> None:
+    session.add(
+        ApplicationTransition(
+            application_id=application.id,
+            from_state=source.value if source else None,
+            to_state=target.value,
+            at=now,
+            actor=actor,
+            role=role.value,
+            opinion=opinion,
+        )
+    )
+    publish(session, APPLICATION_EVENTS[target.value], application_event(config, application, target, opinion))
+
+
+def application_event(
+    config: LoansConfig, application: LoanApplication, state: ApplicationState, opinion: str | None
+) -> dict:
+    return {
+        "application_id": application.id,
+        "application_no": application.application_no,
+        "account_no": application.account_no,
+        "id_number": application.id_number,
+        "center": application.center,
+        "state": state.value,
+        "state_label": STATE_LABELS[state],
+        "amount": application.amount,
+        "term_months": application.term_months,
+        "opinion": opinion,
+        "materials": list(config.counter_materials) if state is ApplicationState.PREREVIEWED else [],
+        "contract_no": application.contract_no,
+    }
+
+
+def timeline(application: LoanApplication) -> list[dict]:
+    return [
+        {
+            "state": row.to_state,
+            "state_label": STATE_LABELS[ApplicationState(row.to_state)],
+            "at": _aware(row.at),
+            "role": row.role,
+            "role_label": ROLE_LABELS[Role(row.role)],
+            "opinion": row.opinion,
+        }
+        for row in application.transitions
+    ]
+
+
+def describe(session: Session, config: LoansConfig, application: LoanApplication, masked: bool = True) -> dict:
+    """The application as the API and the console show it."""
+    loan_id = session.scalar(select(Loan.id).where(Loan.application_id == application.id))
+    state = ApplicationState(application.state)
+    return {
+        "id": application.id,
+        "application_no": application.application_no,
+        "status": state.value,
+        "status_label": STATE_LABELS[state],
+        "name": application.name,
+        "id_number": mask_id_number(application.id_number) if masked else application.id_number,
+        "center": application.center,
+        "amount": application.amount,
+        "term_months": application.term_months,
+        "method": application.method,
+        "annual_rate": as_percent(application.annual_rate),
+        "monthly_income": application.monthly_income,
+        "repayment_card": mask_bank_card(application.repayment_card),
+        "entrusted_bank": application.entrusted_bank,
+        "entrusted_bank_name": config.bank_name(application.entrusted_bank) or application.entrusted_bank,
+        "house": {
+            "address": application.house_address,
+            "area": str(application.house_area),
+            "price": str(application.house_price),
+            "first_home": application.first_home,
+            "new_house": application.new_house,
+        },
+        "co_borrower": (
+            {"id_number": mask_id_number(application.co_borrower_id_number), "name": application.co_borrower_name}
+            if application.co_borrower_id_number
+            else None
+        ),
+        "contract_no": application.contract_no,
+        "loan_id": loan_id,
+        "can_cancel": can_cancel(state),
+        "submitted_at": _aware(application.submitted_at),
+        "updated_at": _aware(application.updated_at),
+        "version": application.version,
+        "timeline": timeline(application),
+        "materials": list(config.counter_materials) if state is ApplicationState.PREREVIEWED else [],
+    }
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
