@@ -79,7 +79,7 @@ def create_gateway(config: GatewayConfig | None = None, upstreams: Upstreams | N
         abort(404)
 
     for prefix in _OTHER_ROUTES:
-        app.add_url_rule(prefix, f"other{prefix}", other, methods=_METHODS)
+        app.add_url_rule(prefix, f"other{prefix}", other, methods=_METHODS, strict_slashes=False)
         app.add_url_rule(f"{prefix}/<path:rest>", f"other{prefix}/rest", other, methods=_METHODS)
 
     @app.get("/livez")

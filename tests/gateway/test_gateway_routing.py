@@ -98,3 +98,11 @@ def test_a_service_that_is_down_gives_a_chinese_503_and_opens_the_circuit(hall):
         assert reply.get_json()["detail"] == "贷款服务暂不可用，请稍后再试"
     assert upstreams.breakers["loans"].state == "open"
     assert client.post("/api/v1/loans/calculator", json={}).status_code == 503
+
+
+def test_console_paths_reach_their_service_with_or_without_the_trailing_slash(start_hall):
+    start_hall(["identity", "loans"], mode="embedded")
+    client = create_gateway(GatewayConfig(service="gateway", database_url="sqlite://")).test_client()
+    for path in ("/console/loans", "/console/loans/"):
+        reply = client.get(path)
+        assert reply.status_code in (200, 302), (path, reply.status_code)
