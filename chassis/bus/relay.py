@@ -163,7 +163,7 @@ class OutboxRelay:
             metrics.events_published.labels(self.config.service, row.type).inc()
         for routing_key in unroutable:
             metrics.events_unroutable.labels(self.config.service, routing_key).inc()
-            log.warning("no queue is bound for %s: nobody subscribes to it yet", routing_key)
+            log.info("no queue is bound for %s: nobody subscribes to it", routing_key)
         return len(rows)
 
     def run(self, stop: threading.Event) -> None:
