@@ -1,0 +1,182 @@
+"""The depositor's API (manual §6.3, §6.4, §7.2-7.5) and the public directory of centres and guides (§5, §9).
+
+Every /me endpoint takes the person from the token (`current_caller().acct`, the account number), never from
+the URL: another depositor's record simply is not found.
+"""
+
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chassis.api import ListArgs, page_schema, paginate, within_dates
+from chassis.auth import current_caller, depositor_required
+from chassis.errors import ApiError
+from chassis.runtime import current_runtime
+from services.accounts import schemas
+from services.accounts.domain.directory import default_directory
+from services.accounts.domain.errors import RuleViolation
+from services.accounts.domain.guides import default_guides
+from services.accounts.domain.ledger import EntryKind
+from services.accounts.models import FundAccount, LedgerEntry
+
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1/accounts", description="个人账户、信息查询、办事指南")
+
+DEPOSIT_KINDS = (EntryKind.REGULAR_DEPOSIT.value, EntryKind.SUPPLEMENTARY_DEPOSIT.value)
+WITHDRAWAL_KINDS = (EntryKind.WITHDRAWAL.value,)
+MAX_ENTRY_ID = 2**63 - 1  # a larger number in the URL is simply not found (PostgreSQL would refuse it)
+
+
+def as_api_error(violation: RuleViolation, status: int = 422) -> ApiError:
+    errors = {violation.field: [violation.detail]} if violation.field else None
+    return ApiError(violation.code, violation.detail, status, errors=errors)
+
+
+def _my_account(session: Session) -> FundAccount:
+    account_no = current_caller().acct
+    account = None
+    if account_no:
+        account = session.scalars(select(FundAccount).where(FundAccount.account_no == account_no)).first()
+    if account is None:
+        raise ApiError("ACCOUNT_NOT_FOUND", "未找到您的住房公积金账户，请联系所属管理中心", 404)
+    return account
+
+
+def statement_query(account: FundAccount, kinds: tuple[str, ...] | None, args: dict):
+    """One account's entries of `kinds` within the dates of `args`, newest first (the query every list runs)."""
+    # newest first; (account_id, posted_on, id) is the index this walks
+    statement = select(LedgerEntry).where(LedgerEntry.account_id == account.id)
+    if kinds:
+        statement = statement.where(LedgerEntry.kind.in_(kinds))
+    statement = within_dates(statement, LedgerEntry.posted_on, args)
+    return statement.order_by(LedgerEntry.posted_on.desc(), LedgerEntry.id.desc())
+
+
+def _my_entries(kinds: tuple[str, ...] | None, args: dict) -> dict:
+    with current_runtime().db.transaction() as session:
+        return paginate(session, statement_query(_my_account(session), kinds, args), args)
+
+
+def _my_entry(entry_id: int, kinds: tuple[str, ...] | None) -> LedgerEntry:
+    with current_runtime().db.transaction() as session:
+        account = _my_account(session)
+        entry = session.get(LedgerEntry, entry_id) if entry_id <= MAX_ENTRY_ID else None
+        if entry is None or entry.account_id != account.id or (kinds and entry.kind not in kinds):
+            raise ApiError("RECORD_NOT_FOUND", "该记录不存在", 404)
+        return entry
+
+
+@blp.route("/me")
+@depositor_required
+@blp.response(200, schemas.PersonSchema)
+def me():
+    """个人基本信息（身份证号、手机号码已脱敏）"""
+    with current_runtime().db.transaction() as session:
+        account = _my_account(session)
+        person = account.depositor
+        return {
+            "name": person.name,
+            "id_number": person.id_number,
+            "mobile": person.mobile,
+            "center": person.center,
+            "center_name": default_directory().center(person.center).name,
+            "account_no": account.account_no,
+            "employer_name": account.employer.name,
+            "employer_account_no": account.employer.account_no,
+        }
+
+
+@blp.route("/me/account")
+@depositor_required
+@blp.response(200, schemas.AccountSchema)
+def my_account():
+    """个人账户信息：余额、可用余额、月缴存额、缴存基数、比例、缴至年月、状态"""
+    with current_runtime().db.transaction() as session:
+        return _my_account(session)
+
+
+@blp.route("/me/statement")
+@depositor_required
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, page_schema(schemas.StatementRowSchema))
+def my_statement(args):
+    """对账单：每条记录带记账后余额"""
+    return _my_entries(None, args)
+
+
+@blp.route("/me/statement/<int:entry_id>")
+@depositor_required
+@blp.response(200, schemas.StatementDetailSchema)
+def my_statement_entry(entry_id):
+    return _my_entry(entry_id, None)
+
+
+@blp.route("/me/deposits")
+@depositor_required
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, page_schema(schemas.DepositRowSchema))
+def my_deposits(args):
+    """缴存记录（汇缴、补缴）"""
+    return _my_entries(DEPOSIT_KINDS, args)
+
+
+@blp.route("/me/deposits/<int:entry_id>")
+@depositor_required
+@blp.response(200, schemas.DepositDetailSchema)
+def my_deposit(entry_id):
+    return _my_entry(entry_id, DEPOSIT_KINDS)
+
+
+@blp.route("/me/withdrawals")
+@depositor_required
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, page_schema(schemas.WithdrawalRowSchema))
+def my_withdrawals(args):
+    """提取记录"""
+    return _my_entries(WITHDRAWAL_KINDS, args)
+
+
+@blp.route("/me/withdrawals/<int:entry_id>")
+@depositor_required
+@blp.response(200, schemas.WithdrawalDetailSchema)
+def my_withdrawal(entry_id):
+    return _my_entry(entry_id, WITHDRAWAL_KINDS)
+
+
+# -- directory (public) ------------------------------------------------------------------------------------
+
+
+@blp.route("/centers")
+@blp.response(200, schemas.CenterSchema(many=True))
+def centers():
+    """管理中心"""
+    return list(default_directory().centers)
+
+
+@blp.route("/centers/<code>/branches")
+@blp.response(200, schemas.BranchSchema(many=True))
+def branches(code):
+    """某管理中心的服务网点：地址、电话、办公时间、地图位置"""
+    directory = default_directory()
+    if not directory.is_known(code):
+        raise ApiError("CENTER_NOT_FOUND", f"不存在的管理中心：{code}", 404)
+    return list(directory.branches(code))
+
+
+@blp.route("/guides")
+@blp.arguments(schemas.GuideArgs, location="query")
+@blp.response(200, schemas.GuideRowSchema(many=True))
+def guides(args):
+    """办事指南列表（按中心、分类筛选）"""
+    center = args.get("center")
+    if center and not default_directory().is_known(center):
+        raise ApiError("CENTER_NOT_FOUND", f"不存在的管理中心：{center}", 404)
+    return default_guides().select(center=center, category=args.get("category"))
+
+
+@blp.route("/guides/<guide_id>")
+@blp.response(200, schemas.GuideSchema)
+def guide(guide_id):
+    try:
+        return default_guides().get(guide_id)
+    except RuleViolation as missing:
+        raise ApiError(missing.code, missing.detail, 404) from missing
