@@ -44,8 +44,13 @@ def publish(session: Session, contract: EventContract | str, data: Any, *, versi
             created_at=datetime.now(UTC),
         )
     )
-    session.info["outbox_written"] = True
+    mark_outbox_written(session)
     return envelope
+
+
+def mark_outbox_written(session: Session) -> None:
+    """For code that fills the outbox with its own set-based SQL: wake the relay when this transaction commits."""
+    session.info["outbox_written"] = True
 
 
 @sa_event.listens_for(Session, "after_commit")

@@ -166,6 +166,14 @@ class OutboxRelay:
             log.info("no queue is bound for %s: nobody subscribes to it", routing_key)
         return len(rows)
 
+    @property
+    def poll_seconds(self) -> float:
+        # SQLite is the embedded mode: every writer shares this process and wakes the relay on commit, so
+        # polling is only a safety net (and each poll would take SQLite's single write lock)
+        if self.db.is_postgres:
+            return self.config.relay_poll_seconds
+        return max(self.config.relay_poll_seconds, 1.0)
+
     def run(self, stop: threading.Event) -> None:
         backoff = 0.5
         while not stop.is_set():
@@ -180,7 +188,7 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 10.0)
                 continue
             if sent < self.config.relay_batch_size:
-                self._wake.wait(self.config.relay_poll_seconds)
+                self._wake.wait(self.poll_seconds)
                 self._wake.clear()
         self.publisher.close()
 

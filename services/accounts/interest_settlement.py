@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from chassis.bus import publish
+from chassis.bus.outbox import mark_outbox_written
 from chassis.logs import correlation_id_var
 from chassis.money import from_fen
 from services.accounts.domain.errors import RuleViolation
@@ -163,7 +164,7 @@ def _settle_on_postgres(session: Session, fund_year: FundYear, params: dict) -> 
             "correlation_id": correlation_id_var.get() or None,
         },
     ).one()
-    session.info["outbox_written"] = True  # wake the in-process relay after commit
+    mark_outbox_written(session)
     return int(row[0]), int(row[1])
 
 
