@@ -67,10 +67,12 @@ function renderCalculator({ page }) {
   rateInput.addEventListener('input', () => {
     rateEdited = rateInput.value.trim() !== '';
   });
-  termInput.addEventListener('input', () => {
+  // the default rate follows the term, unless the user typed a rate of their own
+  const prefillRate = () => {
     const term = Number(termInput.value);
     if (!rateEdited && term >= 12) rateInput.value = defaultRatePercent(rates, term);
-  });
+  };
+  termInput.addEventListener('input', prefillRate);
   form.addEventListener('reset', () => {
     rateEdited = false;
     result.hidden = true;
@@ -80,6 +82,7 @@ function renderCalculator({ page }) {
     .get('/loans/rates', null, { auth: session.isLoggedIn() })
     .then((data) => {
       rates = rateRows(data);
+      prefillRate(); // the term may have been typed before the rates arrived
       const since = data?.effective_from ? `（自${date(data.effective_from)}起执行）` : '';
       replace(
         rateTable,
