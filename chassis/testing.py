@@ -216,7 +216,15 @@ class Hall:
     """Several real services in this process on one bus (memory + SQLite, or RabbitMQ + PostgreSQL), each with
     its own fresh database, migrated, with relays and consumers running. `hall.client("loans")`."""
 
-    def __init__(self, names: list[str], backend: dict, databases: "PostgresDatabases | None", tmp_path, **overrides):
+    def __init__(
+        self,
+        names: list[str],
+        backend: dict,
+        databases: "PostgresDatabases | None",
+        tmp_path,
+        settings: dict[str, dict] | None = None,
+        **overrides,
+    ):
         from chassis.http import register_local_app
         from services.registry import load
 
@@ -228,13 +236,13 @@ class Hall:
                 database_url = databases.create(name)
             else:
                 database_url = f"sqlite:///{tmp_path / (name + '.db')}"
-            settings = {"dev_inbox": True, "retry_base_seconds": 0.2, **overrides}
+            own = {"dev_inbox": True, "retry_base_seconds": 0.2, **overrides, **(settings or {}).get(name, {})}
             config = service.load_config(
                 broker_url=backend["broker_url"],
                 database_url=database_url,
                 exchange=backend["exchange"],
                 embedded=backend["mode"] == "embedded",
-                **settings,
+                **own,
             )
             runtime = service.runtime(config)
             runtime.migrate()
@@ -266,10 +274,11 @@ class Hall:
 
 @pytest.fixture
 def start_hall(request, tmp_path, unique_exchange):
-    """`start_hall(["accounts", "identity"], mode="embedded"|"real")` → a running Hall, stopped after the test."""
+    """`start_hall(["accounts", "identity"], mode="embedded"|"real", settings={"loans": {...}})` → a running Hall
+    (settings: per-service config overrides; keyword overrides apply to every service), stopped after the test."""
     started: list[Hall] = []
 
-    def start(names: list[str], mode: str = "embedded", **overrides) -> Hall:
+    def start(names: list[str], mode: str = "embedded", settings: dict[str, dict] | None = None, **overrides) -> Hall:
         databases = None
         if mode == "real":
             vhost = request.getfixturevalue("rabbit_vhost")
@@ -277,7 +286,7 @@ def start_hall(request, tmp_path, unique_exchange):
             backend = {"mode": "real", "broker_url": vhost.url, "exchange": unique_exchange}
         else:
             backend = {"mode": "embedded", "broker_url": "memory://", "exchange": unique_exchange}
-        hall = Hall(names, backend, databases, tmp_path, **overrides)
+        hall = Hall(names, backend, databases, tmp_path, settings, **overrides)
         started.append(hall)
         return hall
 

@@ -37,8 +37,6 @@ class LoansConfig(ServiceConfig):
     # penalty interest (罚息) runs at the contract rate raised by this factor, per day on the overdue instalment
     penalty_rate_multiplier: str = "1.5"
     due_reminder_days: int = 3
-    # signs the console's CSRF tokens; production sets LOANS_CONSOLE_SECRET
-    console_secret: str = "nx-hall-loans-console-dev-secret"
 
     def banks(self) -> list[dict[str, str]]:
         return [dict(zip(("code", "name"), item.split("=", 1), strict=True)) for item in self.entrusted_banks]

@@ -1,6 +1,6 @@
 """The dev SMS inbox: what the `inbox` provider 'sent', readable only when config.dev_inbox is on."""
 
-from flask import Blueprint, render_template_string, request
+from flask import Blueprint, Response, render_template_string, request
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -14,8 +14,7 @@ blp = Blueprint("notifications_dev", __name__)
 
 _PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>开发短信收件箱</title>
-<style>body{font-family:sans-serif;margin:2rem;max-width:60rem}td,th{border-bottom:1px solid #ddd;padding:.4rem;
-text-align:left;vertical-align:top}table{border-collapse:collapse;width:100%}</style></head>
+<link rel="stylesheet" href="/dev/sms/static/inbox.css"></head>
 <body><h1>开发短信收件箱</h1>
 <p>开发环境不真正发送短信：每条短信都保存在这里。生产配置中没有此页面。</p>
 <form method="get"><label>手机号码 <input name="phone" value="{{ phone or '' }}" maxlength="11"></label>
@@ -25,6 +24,13 @@ text-align:left;vertical-align:top}table{border-collapse:collapse;width:100%}</s
 <td class="sms-body">{{ text.body }}</td></tr>{% endfor %}</table>
 {% else %}<p id="sms-empty">暂无短信</p>{% endif %}
 </body></html>"""
+
+
+# served as a file, not a <style> block: the gateway's CSP allows 'self' styles only (and routes /dev/sms/* here)
+_STYLES = """body{font-family:sans-serif;margin:2rem;max-width:60rem}
+td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%}
+"""
 
 
 def _texts(phone: str | None, limit: int) -> list[DevInboxText]:
@@ -54,3 +60,8 @@ def dev_sms_page():
     except ApiError:
         texts = []
     return render_template_string(_PAGE, texts=texts, phone=phone, masked=mask_mobile)
+
+
+@blp.get("/dev/sms/static/inbox.css")
+def dev_sms_styles():
+    return Response(_STYLES, mimetype="text/css", headers={"Cache-Control": "public, max-age=3600"})

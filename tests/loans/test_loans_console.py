@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from chassis.console import china_time
 from services.loans.models import ConsoleAuditEntry
 
 ZHANG_WEI = {"account_no": "640100000001", "id_number": "640105198506153219", "name": "张伟", "center": "yinchuan"}
@@ -121,3 +122,16 @@ def test_logout_clears_the_cookie(world):
     page = client.get("/console/loans/").get_data(as_text=True)
     reply = client.post("/console/loans/logout", data={"csrf_token": csrf_of(page)})
     assert reply.status_code == 302 and "hall_staff_token=;" in reply.headers["Set-Cookie"]
+
+
+def test_pages_show_china_time_and_take_their_styles_from_a_file(world, application_body):
+    application = submitted(world, application_body)
+    client = console_as(world, "officer1")
+    shown = china_time(application["submitted_at"])  # the API answers UTC; staff read UTC+8
+    for url in ("/console/loans/", f"/console/loans/applications/{application['id']}"):
+        page = client.get(url).get_data(as_text=True)
+        assert shown in page
+        assert "<style" not in page and "style=" not in page  # the gateway's CSP blocks inline styles
+        assert 'href="/console/loans/static/console.css"' in page
+    stylesheet = client.get("/console/loans/static/console.css")
+    assert stylesheet.status_code == 200 and stylesheet.mimetype == "text/css"

@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import select
 
+from chassis.console import china_time
 from services.withdrawals.models import ConsoleAudit
 from tests.withdrawals.conftest import rent_body
 
@@ -100,3 +101,17 @@ def test_officer_logs_in_through_identity_and_gets_a_strict_http_only_cookie(sta
     cookie = done.headers["Set-Cookie"]
     assert cookie.startswith("hall_staff_token=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert "业务队列" in client.get("/console/withdrawals/").get_data(as_text=True)
+
+
+def test_pages_show_china_time_and_take_their_styles_from_a_file(desk):
+    desk = desk("embedded")
+    desk.register(ACCOUNT)
+    case = desk.submit(ACCOUNT, rent_body()).get_json()
+    client = _logged_in(desk, "wofficer1")
+    for url in ("/console/withdrawals/?status=submitted", f"/console/withdrawals/applications/{case['id']}"):
+        page = client.get(url).get_data(as_text=True)
+        assert china_time(case["created_at"]) in page
+        assert "<style" not in page and "style=" not in page  # the gateway's CSP blocks inline styles
+        assert 'href="/console/withdrawals/static/console.css"' in page
+    stylesheet = client.get("/console/withdrawals/static/console.css")
+    assert stylesheet.status_code == 200 and stylesheet.mimetype == "text/css"

@@ -1,24 +1,31 @@
 """The reviewer console (`/console/loans/`): server-rendered Chinese pages for loan officers, approvers and the
 entrusted bank — log in, a work queue per role, search, a case page with its actions; every case view audited."""
 
-import hashlib
-import hmac
 import json
-import secrets
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from chassis.api import paginate
-from chassis.auth import Caller, authenticate
+from chassis.auth import Caller
+from chassis.console import (
+    csrf_ok,
+    csrf_token,
+    end_session,
+    issue_login_nonce,
+    keep_session,
+    login_nonce_ok,
+    open_staff_session,
+    register_console_filters,
+    staff_session,
+)
 from chassis.errors import ApiError
 from chassis.pii import mask_id_number
 from chassis.runtime import current_runtime
 from services.loans.api.staff import STAFF_ROLES, staff_applications_query
 from services.loans.applicants import check_applicant
 from services.loans.cases import describe, move_application, save_or_conflict, staff_actor
-from services.loans.console.identity_session import open_staff_session
 from services.loans.domain.workflow import (
     ROLE_LABELS,
     STATE_LABELS,
@@ -29,10 +36,17 @@ from services.loans.domain.workflow import (
 )
 from services.loans.models import ConsoleAuditEntry, LoanApplication
 
-console = Blueprint("loans_console", __name__, url_prefix="/console/loans", template_folder="templates")
-
-TOKEN_COOKIE = "hall_staff_token"  # chassis.auth.bearer_token reads it
-LOGIN_COOKIE = "hall_console_login"  # the login form's own CSRF nonce (double submit)
+PREFIX = "/console/loans"
+console = Blueprint(
+    "loans_console",
+    __name__,
+    url_prefix=PREFIX,
+    template_folder="templates",
+    static_folder="static",  # the gateway's CSP forbids inline styles: console.css is served from here
+    static_url_path="/static",
+)
+register_console_filters(console)
+CONSOLE = "loans"  # what the CSRF tokens of this console are derived for
 PAGE_SIZE = 50
 
 
@@ -62,38 +76,29 @@ def login_form():
 
 @console.post("/login")
 def login():
-    nonce = request.cookies.get(LOGIN_COOKIE, "")
-    if not nonce or not hmac.compare_digest(nonce, request.form.get("csrf_token", "")):
+    if not login_nonce_ok():
         return _login_page("页面已过期，请重新登录", status=400)
     username, password = request.form.get("username", "").strip(), request.form.get("password", "")
     if not username or not password:
         return _login_page("请输入用户名和密码", status=422)
     try:
-        token = open_staff_session(username, password, request.remote_addr)
+        token = open_staff_session(username, password)
     except ApiError as error:
         return _login_page(error.detail, status=error.status)
-    response = redirect(url_for("loans_console.queue"))
-    response.set_cookie(
-        TOKEN_COOKIE, token, httponly=True, samesite="Strict", secure=request.is_secure, path="/", max_age=900
-    )
-    response.delete_cookie(LOGIN_COOKIE, path="/console/loans")
-    return response
+    return keep_session(redirect(url_for("loans_console.queue")), token, login_path=PREFIX)
 
 
 @console.post("/logout")
 def logout():
     _staff_and_csrf()
-    response = redirect(url_for("loans_console.login_form"))
-    response.delete_cookie(TOKEN_COOKIE, path="/")
-    return response
+    return end_session(redirect(url_for("loans_console.login_form")))
 
 
 def _login_page(message: str | None = None, status: int = 200):
-    nonce = secrets.token_urlsafe(24)
-    response = make_response(render_template("loans_console/login.html", csrf_token=nonce, message=message), status)
-    response.set_cookie(
-        LOGIN_COOKIE, nonce, httponly=True, samesite="Strict", secure=request.is_secure, path="/console/loans"
-    )
+    response = make_response()
+    nonce = issue_login_nonce(response, path=PREFIX)
+    response.set_data(render_template("loans_console/login.html", csrf_token=nonce, message=message))
+    response.status_code = status
     return response
 
 
@@ -103,7 +108,7 @@ def _login_page(message: str | None = None, status: int = 200):
 # "/console/loans" with or without the slash, and no redirect: the gateway forwards the bare prefix only
 @console.get("", strict_slashes=False)
 def queue():
-    caller = _staff()
+    caller, token = _staff()
     runtime = current_runtime()
     roles = [role for role in (Role.LOAN_OFFICER, Role.LOAN_APPROVER, Role.BANK_OFFICER) if role in _workflow(caller)]
     states = list(dict.fromkeys(state.value for role in roles for state in queue_states(role)))
@@ -132,18 +137,18 @@ def queue():
         total=page["total"],
         page=page_no,
         pages=max((page["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        csrf_token=csrf_token_for(caller),
+        csrf_token=csrf_token(token, CONSOLE),
     )
 
 
 @console.get("/applications/<application_id>")
 def case(application_id):
-    return _case_page(_staff(), application_id)
+    return _case_page(*_staff(), application_id)
 
 
 @console.post("/applications/<application_id>/transitions")
 def transition(application_id):
-    caller = _staff_and_csrf()
+    caller, token = _staff_and_csrf()
     runtime = current_runtime()
     version = request.form.get("version", "")
     try:
@@ -164,11 +169,11 @@ def transition(application_id):
             save_or_conflict(session)
             _audit(session, caller, "transition", application_id, f"to={application.state}")
     except ApiError as error:
-        return _case_page(caller, application_id, error=error.detail, status=error.status)
+        return _case_page(caller, token, application_id, error=error.detail, status=error.status)
     return redirect(url_for("loans_console.case", application_id=application_id, done=1))
 
 
-def _case_page(caller: Caller, application_id: str, error: str | None = None, status: int = 200):
+def _case_page(caller: Caller, token: str, application_id: str, error: str | None = None, status: int = 200):
     runtime = current_runtime()
     with runtime.db.transaction() as session:
         application = session.get(LoanApplication, application_id)
@@ -196,7 +201,7 @@ def _case_page(caller: Caller, application_id: str, error: str | None = None, st
             steps=steps,
             error=error,
             done=request.args.get("done") == "1" and not error,
-            csrf_token=csrf_token_for(caller),
+            csrf_token=csrf_token(token, CONSOLE),
         ),
         status,
     )
@@ -235,33 +240,21 @@ def _request_of(application: LoanApplication) -> dict:
 # --- who is asking, CSRF, audit ------------------------------------------------------------------------------
 
 
-def _staff() -> Caller:
-    if not request.cookies.get(TOKEN_COOKIE) and not request.headers.get("Authorization"):
+def _staff() -> tuple[Caller, str]:
+    """The signed-in loans staff and their session token; the login page for anyone else signed out."""
+    caller, token = staff_session()
+    if caller is None:
         raise NotLoggedIn()
-    try:
-        caller = authenticate(current_runtime().token_verifier)
-    except ApiError as error:
-        if error.status == 401:
-            raise NotLoggedIn() from None
-        raise
     if not caller.has_role("admin", *STAFF_ROLES):
         raise ApiError("FORBIDDEN", "您没有办理贷款业务的权限", 403)
-    return caller
+    return caller, token
 
 
-def _staff_and_csrf() -> Caller:
-    caller = _staff()
-    sent = request.form.get("csrf_token", "")
-    if not hmac.compare_digest(sent, csrf_token_for(caller)):
+def _staff_and_csrf() -> tuple[Caller, str]:
+    caller, token = _staff()
+    if not csrf_ok(token, CONSOLE):
         raise ApiError("CSRF_FAILED", "页面已过期或来源不明，请刷新后重试", 403)
-    return caller
-
-
-def csrf_token_for(caller: Caller) -> str:
-    """Bound to the session token (which scripts cannot read: HttpOnly), signed with the console secret."""
-    token = request.cookies.get(TOKEN_COOKIE) or request.headers.get("Authorization", "")
-    secret = current_runtime().config.console_secret.encode()
-    return hmac.new(secret, f"{caller.sub}|{token}".encode(), hashlib.sha256).hexdigest()
+    return caller, token
 
 
 def _workflow(caller: Caller) -> frozenset[str]:
