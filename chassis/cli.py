@@ -50,7 +50,7 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
         """Parked messages: list and re-drive."""
 
     def _queues(queue: str | None) -> list[str]:
-        names = [item.queue for item in runtime.service.subscriptions or []]
+        names = [item.queue for item in runtime.subscriptions]
         if queue and queue not in names:
             raise click.BadParameter(f"unknown queue {queue}; this service has: {', '.join(names)}")
         return [queue] if queue else names

@@ -35,6 +35,8 @@ class ServiceConfig:
     database_url: str = ""
     broker_url: str = "memory://"
     exchange: str = "hall.events"
+    # prepended to every queue name: lets test runs (or two halls on one broker) keep their queues apart
+    queue_prefix: str = ""
     # classic or quorum; Kubernetes runs quorum queues
     queue_type: str = "classic"
     embedded: bool = True

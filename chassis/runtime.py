@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from flask import current_app
 from chassis.auth import JwksKeys, TokenVerifier
 from chassis.bus.consumer import ConsumerWorker
 from chassis.bus.relay import OutboxRelay
+from chassis.bus.subscriptions import Subscription
 from chassis.config import ServiceConfig
 from chassis.db import Database
 from chassis.http import ServiceClient
@@ -36,6 +38,12 @@ class Runtime:
 
     def client(self, service: str) -> ServiceClient:
         return ServiceClient(service, self.config.service_url(service))
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        """The service's subscriptions, their queues named with this runtime's queue prefix."""
+        prefix = self.config.queue_prefix
+        return [replace(item, queue=prefix + item.queue) for item in self.service.subscriptions or []]
 
     @cached_property
     def token_verifier(self) -> TokenVerifier:
@@ -67,7 +75,7 @@ class Runtime:
 
         Queues are declared before this returns, so nothing published afterwards finds them missing.
         """
-        subscriptions = list(self.service.subscriptions or [])
+        subscriptions = self.subscriptions
         if consumers and subscriptions:
             self.declare_topology()
             self.consumer = ConsumerWorker(self.db, self.config, subscriptions)
@@ -87,7 +95,7 @@ class Runtime:
             topology.declare(
                 connection,
                 self.config.exchange,
-                list(self.service.subscriptions or []),
+                self.subscriptions,
                 self.config.queue_type,
             )
 

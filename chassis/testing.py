@@ -230,6 +230,8 @@ class Hall:
 
         self.runtimes = {}
         self.apps = {}
+        # queues of their own: nothing else on the broker (another test, a hall left running) takes their messages
+        queue_prefix = f"t{uuid.uuid4().hex[:8]}."
         for name in names:
             service = load(name)
             if backend["mode"] == "real":
@@ -242,6 +244,7 @@ class Hall:
                 database_url=database_url,
                 exchange=backend["exchange"],
                 embedded=backend["mode"] == "embedded",
+                queue_prefix=queue_prefix,
                 **own,
             )
             runtime = service.runtime(config)

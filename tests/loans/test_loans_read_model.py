@@ -91,5 +91,7 @@ def test_a_frozen_account_may_not_borrow(loans_world, application_body):
 def _handled(world) -> int:
     with world.runtime.db.transaction() as session:
         return session.scalar(
-            select(func.count()).select_from(inbox).where(inbox.c.consumer == "loans.withdrawals-in-progress")
+            select(func.count())
+            .select_from(inbox)
+            .where(inbox.c.consumer == world.runtime.config.queue_prefix + "loans.withdrawals-in-progress")
         )
