@@ -91,10 +91,12 @@ class TimedConsumer(ConsumerWorker):
         super().__init__(*args, **kwargs)
         self.handled = handled
 
-    def handle(self, subscription, body):
-        outcome = super().handle(subscription, body)
-        self.handled.put((json.loads(body)["data"]["key"], time.time()))
-        return outcome
+    def handle_batch(self, items):
+        outcomes = super().handle_batch(items)
+        committed = time.time()
+        for _subscription, body in items:
+            self.handled.put((json.loads(body)["data"]["key"], committed))
+        return outcomes
 
 
 def _config(database_url: str, exchange: str) -> ServiceConfig:

@@ -44,7 +44,9 @@ class ServiceConfig:
     jwks_url: str = ""
     token_audience: str = "nx-hall"
     token_issuer: str = "nx-hall-identity"
-    prefetch: int = 32
+    prefetch: int = 64
+    # messages a consumer applies in one transaction (each in its own savepoint) when they arrive together
+    consumer_batch_size: int = 32
     max_attempts: int = 5
     retry_base_seconds: float = 1.0
     relay_batch_size: int = 200

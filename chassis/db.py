@@ -45,7 +45,16 @@ def _make_engine(url: str, pool_size: int) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # every unit of work ends in COMMIT or ROLLBACK (Database.transaction, Session.close): the pool need not
+    # roll back again when a connection comes back
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=600,
+        pool_reset_on_return=None,
+    )
 
 
 class Database:

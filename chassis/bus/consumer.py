@@ -42,17 +42,33 @@ class ConsumerWorker:
         self.config = config
         self.subscriptions = list(subscriptions)
         self.connected = threading.Event()
+        self._pending: list[tuple[Subscription, Message]] = []
 
-    # -- handling one message ------------------------------------------------------------------------------
+    # -- handling messages ---------------------------------------------------------------------------------
     def handle(self, subscription: Subscription, body: bytes) -> str:
-        """Apply one message exactly once. Returns the outcome: handled, duplicate. Raises to retry."""
-        envelope = Envelope.from_json(body)
+        """Apply one message exactly once: "handled" or "duplicate"; raises what failed it."""
+        outcome = self.handle_batch([(subscription, body)])[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def handle_batch(self, items: list[tuple[Subscription, bytes]]) -> list[str | Exception]:
+        """Apply messages in one transaction, each in a savepoint of its own: one commit (one disk flush) for the
+        lot, while a failing message rolls back alone. Per message: "handled", "duplicate", or its exception."""
+        with self.db.transaction() as session:
+            return [self._apply(session, subscription, body) for subscription, body in items]
+
+    def _apply(self, session, subscription: Subscription, body: bytes) -> str | Exception:
+        try:
+            envelope = Envelope.from_json(body)
+        except (ValidationError, ValueError) as error:
+            return error
         correlation_token = correlation_id_var.set(envelope.correlation_id)
         event_token = current_event.set(envelope)
         try:
-            with self.db.transaction() as session:
-                # one round trip: the inbox row is the claim; a duplicate inserts nothing (and waits for a
-                # concurrent copy's transaction to finish first, thanks to the primary key)
+            with session.begin_nested():
+                # the inbox row is the claim: a duplicate inserts nothing (and waits for a concurrent copy's
+                # transaction to finish first, thanks to the primary key)
                 claimed = session.execute(
                     _insert_for(self.db.dialect)(inbox)
                     .values(
@@ -69,29 +85,43 @@ class ConsumerWorker:
                 data = subscription.load(envelope)
                 subscription.handler(Delivery(session, envelope, data, self.config, subscription.queue))
             return "handled"
+        except Exception as error:
+            return error
         finally:
             current_event.reset(event_token)
             correlation_id_var.reset(correlation_token)
 
     def _on_message(self, subscription: Subscription, message: Message) -> None:
+        self._pending.append((subscription, message))
+
+    def _process_pending(self) -> None:
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
         started = time.perf_counter()
-        headers = dict(message.headers or {})
-        attempt = int(headers.get(ATTEMPTS_HEADER, 0)) + 1
         try:
-            outcome = self.handle(subscription, message.body)
-        except (PermanentFailure, ValidationError, ValueError) as error:
-            outcome = "parked"
-            self._park(subscription, message, attempt, error)
+            outcomes = self.handle_batch([(subscription, message.body) for subscription, message in batch])
         except Exception as error:
-            if attempt >= self.config.max_attempts:
+            outcomes = [error] * len(batch)
+        elapsed = (time.perf_counter() - started) / len(batch)
+        for (subscription, message), outcome in zip(batch, outcomes, strict=True):
+            result = self._settle(subscription, message, outcome)
+            metrics.events_handled.labels(subscription.queue, result).inc()
+            metrics.event_handle_seconds.labels(subscription.queue).observe(elapsed)
+
+    def _settle(self, subscription: Subscription, message: Message, outcome: str | Exception) -> str:
+        """Acknowledge a message once its fate is sealed: applied, skipped, scheduled for retry, or parked."""
+        if isinstance(outcome, Exception):
+            attempt = int(dict(message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
+            permanent = isinstance(outcome, PermanentFailure | ValidationError | ValueError)
+            if permanent or attempt >= self.config.max_attempts:
+                self._park(subscription, message, attempt, outcome)
                 outcome = "parked"
-                self._park(subscription, message, attempt, error)
             else:
+                self._retry(subscription, message, attempt, outcome)
                 outcome = "retried"
-                self._retry(subscription, message, attempt, error)
         self._ack(message)
-        metrics.events_handled.labels(subscription.queue, outcome).inc()
-        metrics.event_handle_seconds.labels(subscription.queue).observe(time.perf_counter() - started)
+        return outcome
 
     def _ack(self, message: Message) -> None:
         message.ack()
@@ -157,6 +187,9 @@ class ConsumerWorker:
             try:
                 connection.ensure_connection(max_retries=1)
                 declare(connection, self.config.exchange, self.subscriptions, self.config.queue_type)
+                # unacknowledged ones from a lost connection come again; start empty BEFORE consuming, since
+                # py-amqp dispatches deliveries while it waits for the next queue's consume-ok
+                self._pending = []
                 channel = connection.channel()
                 channel.basic_qos(0, self.config.prefetch, False)
                 consumers = [
@@ -178,6 +211,14 @@ class ConsumerWorker:
                         connection.drain_events(timeout=0.5)
                     except TimeoutError:
                         connection.heartbeat_check()
+                    else:
+                        # take what has already arrived (up to a batch), then commit it together
+                        while len(self._pending) < self.config.consumer_batch_size:
+                            try:
+                                connection.drain_events(timeout=0.001)
+                            except TimeoutError:
+                                break
+                    self._process_pending()
             except Exception as error:
                 self.connected.clear()
                 if isinstance(error, broker_errors(connection)):

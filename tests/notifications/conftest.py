@@ -109,3 +109,10 @@ class Feed:
 @pytest.fixture
 def feed():
     return Feed
+
+
+@pytest.fixture(autouse=True)
+def daytime_by_default(monkeypatch):
+    """These tests must not depend on the hour CI runs at: no quiet hours unless a test sets its own window."""
+    monkeypatch.setenv("NOTIFICATIONS_QUIET_HOURS_START", "00:00")
+    monkeypatch.setenv("NOTIFICATIONS_QUIET_HOURS_END", "00:00")
