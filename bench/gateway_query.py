@@ -139,6 +139,10 @@ def main() -> None:
         anchor_rps, anchor_p99, _ = wrk(anchor_url, args.seconds)
         rps, p99, errors = wrk(url, args.seconds, token)
         print(f"[bench] gateway: {errors} non-2xx responses")
+        direct_rps, direct_p99, _ = wrk(
+            f"http://127.0.0.1:{ports['accounts']}/api/v1/accounts/me/account", args.seconds, token
+        )
+        print(f"[bench] for the record, accounts alone (no gateway): {direct_rps:,.0f} req/s, p99 {direct_p99:.1f} ms")
         report(
             Figure(
                 "gateway → accounts, authenticated /me/account",

@@ -72,12 +72,33 @@ class JwksKeys:
 
 
 class TokenVerifier:
+    """Verifies access tokens. A token already verified is remembered until it expires (a token never changes,
+    and checking the same signature on every request of a session is most of the cost of a request)."""
+
+    CACHE_SIZE = 20000
+
     def __init__(self, keys: JwksKeys, audience: str, issuer: str):
         self.keys = keys
         self.audience = audience
         self.issuer = issuer
+        self._verified: dict[str, tuple[float, Caller]] = {}
+        self._lock = threading.Lock()
 
     def verify(self, token: str) -> Caller:
+        remembered = self._verified.get(token)
+        if remembered is not None and remembered[0] > time.time():
+            return remembered[1]
+        caller, expires_at = self._verify(token)
+        with self._lock:
+            if len(self._verified) >= self.CACHE_SIZE:
+                now = time.time()
+                self._verified = {key: value for key, value in self._verified.items() if value[0] > now}
+                if len(self._verified) >= self.CACHE_SIZE:
+                    self._verified.clear()
+            self._verified[token] = (expires_at, caller)
+        return caller
+
+    def _verify(self, token: str) -> tuple[Caller, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as error:
@@ -103,7 +124,7 @@ class TokenVerifier:
             raise ApiError("TOKEN_EXPIRED", "登录已过期，请重新登录", 401) from error
         except jwt.InvalidTokenError as error:
             raise _invalid() from error
-        return Caller(
+        caller = Caller(
             sub=str(claims["sub"]),
             center=claims.get("center"),
             acct=claims.get("acct"),
@@ -111,6 +132,7 @@ class TokenVerifier:
             roles=tuple(claims.get("roles") or ()),
             sid=claims.get("sid"),
         )
+        return caller, float(claims["exp"])
 
 
 def _invalid() -> ApiError:

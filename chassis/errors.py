@@ -146,6 +146,8 @@ def install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
+        if isinstance(getattr(error, "response", None), Response):
+            return error.response  # a complete answer was built already (e.g. the rate limiter's 429)
         status = error.code or 500
         code, detail = _GENERIC.get(status, ("HTTP_ERROR", "请求无法处理"))
         errors = None

@@ -44,8 +44,10 @@ def install_rate_limits(app: Flask, storage_uri: str, per_ip: str, per_user: str
         key_func=client_ip,
         app=app,
         storage_uri=storage_uri,
-        strategy="moving-window",
-        headers_enabled=True,
+        # one INCR per limit per request (a moving window costs a Lua script and more); 429s still carry
+        # Retry-After, so the X-RateLimit headers (another read per request) stay off
+        strategy="fixed-window",
+        headers_enabled=False,
         on_breach=_on_breach,
         # a lost Redis must not take the hall down: fall back to per-process counting
         in_memory_fallback_enabled=True,
@@ -56,20 +58,27 @@ def install_rate_limits(app: Flask, storage_uri: str, per_ip: str, per_user: str
     return limiter
 
 
-def limits_for_api(limiter: Limiter, per_ip: str, per_user: str):
-    """Decorators for the API forwarding view: every call counts per IP and per user (or IP), plus the
-    strict limits on the routes people use before they log in."""
+def _strict_limit_of_request() -> str | None:
+    for prefix, method, limit in STRICT_LIMITS:
+        if request.method == method and request.path.startswith(prefix):
+            return limit
+    return None
 
-    def strict_limit() -> str:
-        for prefix, method, limit in STRICT_LIMITS:
-            if request.method == method and request.path.startswith(prefix):
-                return limit
-        return "100000 per second"
+
+def limits_for_api(limiter: Limiter, per_ip: str, per_user: str):
+    """Decorators for the API forwarding view: a signed-in caller is counted per user, anyone else per IP; the
+    routes people use before they log in (codes, captchas, logins) have their own, stricter limits per IP."""
+
+    def general_limit() -> str:
+        return per_user if getattr(g, "caller", None) is not None else per_ip
 
     def decorate(view):
-        view = limiter.limit(per_ip, key_func=lambda: "ip:" + client_ip())(view)
-        view = limiter.limit(per_user, key_func=caller_or_ip)(view)
-        view = limiter.limit(strict_limit, key_func=lambda: f"strict:{request.path}:{client_ip()}")(view)
+        view = limiter.limit(general_limit, key_func=caller_or_ip)(view)
+        view = limiter.limit(
+            lambda: _strict_limit_of_request() or "1 per second",
+            key_func=lambda: f"strict:{request.path}:{client_ip()}",
+            exempt_when=lambda: _strict_limit_of_request() is None,
+        )(view)
         return view
 
     return decorate

@@ -28,6 +28,8 @@ class Upstreams:
         self.base_urls = {name: url.rstrip("/") for name, url in base_urls.items()}
         self.timeout = timeout
         self._session = requests.Session()
+        # no proxy variables to consult on every call: upstreams are addressed directly
+        self._session.trust_env = False
         adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=64)
         self._session.mount("http://", adapter)
         self.breakers = {name: CircuitBreaker() for name in self.base_urls}
