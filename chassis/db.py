@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Engine, create_engine, event, text
+from sqlalchemy import BigInteger, Engine, Integer, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -22,6 +22,10 @@ class Money(TypeDecorator):
 
     def process_result_value(self, value: int | None, dialect) -> Decimal | None:
         return None if value is None else from_fen(value)
+
+
+# BIGINT keys on PostgreSQL (ledgers and outboxes grow past 2^31); SQLite auto-increments only INTEGER keys
+BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
 def _make_engine(url: str, pool_size: int) -> Engine:

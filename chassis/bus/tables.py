@@ -1,7 +1,6 @@
 """The outbox and inbox tables every service database holds (same names and shape in each)."""
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     DateTime,
     Index,
@@ -14,12 +13,14 @@ from sqlalchemy import (
     text,
 )
 
+from chassis.db import BigId
+
 bus_metadata = MetaData()
 
 outbox = Table(
     "outbox",
     bus_metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("message_id", String(36), nullable=False, unique=True),
     Column("type", String(120), nullable=False),
     Column("envelope", Text, nullable=False),

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import ClassVar
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -25,10 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from chassis.db import Money
-
-# BIGINT keys on PostgreSQL (the ledger grows past 2^31), INTEGER on SQLite where only that autoincrements
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from chassis.db import BigId, Money
 
 
 def _now() -> datetime:

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import ClassVar
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -20,10 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from chassis.db import Money
-
-# SQLite only auto-increments INTEGER PRIMARY KEY
-AutoId = BigInteger().with_variant(Integer, "sqlite")
+from chassis.db import BigId, Money
 
 
 def new_id() -> str:
@@ -128,7 +124,7 @@ class ApplicationTransition(Base):
 
     __tablename__ = "loan_application_transitions"
 
-    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     application_id: Mapped[str] = mapped_column(ForeignKey("loan_applications.id"), index=True)
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str] = mapped_column(String(32))
@@ -201,7 +197,7 @@ class Repayment(Base):
     __tablename__ = "loan_repayments"
     __table_args__ = (UniqueConstraint("loan_id", "period", name="uq_loan_repayments_period"),)
 
-    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     loan_id: Mapped[str] = mapped_column(ForeignKey("loans.id"), index=True)
     period: Mapped[int] = mapped_column(Integer)
     paid_on: Mapped[date] = mapped_column(Date, index=True)
@@ -218,7 +214,7 @@ class ConsoleAuditEntry(Base):
 
     __tablename__ = "console_audit_log"
 
-    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     staff: Mapped[str] = mapped_column(String(64), index=True)
     action: Mapped[str] = mapped_column(String(24))  # view_case | search | transition | login

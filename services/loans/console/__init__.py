@@ -4,12 +4,13 @@ entrusted bank — log in, a work queue per role, search, a case page with its a
 import json
 from datetime import UTC, date, datetime
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from chassis.api import paginate
 from chassis.auth import Caller
 from chassis.console import (
+    console_blueprint,
     csrf_ok,
     csrf_token,
     end_session,
@@ -17,7 +18,6 @@ from chassis.console import (
     keep_session,
     login_nonce_ok,
     open_staff_session,
-    register_console_filters,
     staff_session,
 )
 from chassis.errors import ApiError
@@ -37,15 +37,7 @@ from services.loans.domain.workflow import (
 from services.loans.models import ConsoleAuditEntry, LoanApplication
 
 PREFIX = "/console/loans"
-console = Blueprint(
-    "loans_console",
-    __name__,
-    url_prefix=PREFIX,
-    template_folder="templates",
-    static_folder="static",  # the gateway's CSP forbids inline styles: console.css is served from here
-    static_url_path="/static",
-)
-register_console_filters(console)
+console = console_blueprint("loans_console", __name__, PREFIX)
 CONSOLE = "loans"  # what the CSRF tokens of this console are derived for
 PAGE_SIZE = 50
 

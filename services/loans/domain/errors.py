@@ -1,25 +1,10 @@
 """Errors a user (depositor or staff) can cause in the loans domain: a stable code and a Chinese detail."""
 
+from chassis.rules import RuleViolation as BaseRuleViolation
 
-class RuleViolation(Exception):
-    """A business rule refused the request; `code` is stable upper snake case, `detail` shown to users."""
 
-    def __init__(self, code: str, detail: str, field: str | None = None):
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
-        self.field = field
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RuleViolation):
-            return NotImplemented
-        return (self.code, self.detail, self.field) == (other.code, other.detail, other.field)
-
-    def __hash__(self) -> int:
-        return hash((self.code, self.detail, self.field))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.code!r}, {self.detail!r}, field={self.field!r})"
+class RuleViolation(BaseRuleViolation):
+    """A business rule of the loans domain refused the request."""
 
 
 class TransitionRefused(RuleViolation):

@@ -6,11 +6,12 @@ a CSRF token derived from it (a page on another site can neither read the cookie
 
 from urllib.parse import quote
 
-from flask import Blueprint, make_response, redirect, render_template, request
+from flask import make_response, redirect, render_template, request
 from sqlalchemy import func, select
 
 from chassis.console import (
     LOGIN_NONCE_COOKIE,
+    console_blueprint,
     csrf_ok,
     csrf_token,
     end_session,
@@ -18,7 +19,6 @@ from chassis.console import (
     keep_session,
     login_nonce_ok,
     open_staff_session,
-    register_console_filters,
     signed_in_staff,
 )
 from chassis.errors import ApiError
@@ -29,15 +29,7 @@ from services.withdrawals.models import Application, Appointment, ConsoleAudit
 from services.withdrawals.staff_api import staff_view, transition
 
 PREFIX = "/console/withdrawals"
-console = Blueprint(
-    "withdrawals_console",
-    __name__,
-    url_prefix=PREFIX,
-    template_folder="templates",
-    static_folder="static",  # the gateway's CSP forbids inline styles: console.css is served from here
-    static_url_path="/static",
-)
-register_console_filters(console)
+console = console_blueprint("withdrawals_console", __name__, PREFIX)
 CONSOLE = "withdrawals"  # what the CSRF tokens of this console are derived for
 
 

@@ -2,18 +2,11 @@
 
 from dataclasses import dataclass
 
+from chassis.rules import RuleViolation as BaseRuleViolation
 
-class RuleViolation(Exception):
-    """A business rule refused the request; `code` is stable upper snake case, `detail` is for the user."""
 
-    def __init__(self, code: str, detail: str, field: str | None = None):
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
-        self.field = field
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.code!r}, {self.detail!r}, field={self.field!r})"
+class RuleViolation(BaseRuleViolation):
+    """A business rule of the withdrawals domain refused the request."""
 
 
 @dataclass(frozen=True)
