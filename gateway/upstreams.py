@@ -1,13 +1,14 @@
 """Where each service answers: a WSGI app in this process (embedded) or a base URL (make up, Kubernetes)."""
 
 from collections.abc import Iterable
+from urllib.parse import quote
 
-import requests
 from flask import Request, Response
 
 from chassis.errors import problem_response
 from chassis.http import local_app
 from gateway.breaker import CircuitBreaker
+from gateway.upstream_client import UpstreamClient, UpstreamError
 
 _HOP_BY_HOP = {
     "connection",
@@ -27,11 +28,7 @@ class Upstreams:
     def __init__(self, base_urls: dict[str, str], timeout: float = 10.0):
         self.base_urls = {name: url.rstrip("/") for name, url in base_urls.items()}
         self.timeout = timeout
-        self._session = requests.Session()
-        # no proxy variables to consult on every call: upstreams are addressed directly
-        self._session.trust_env = False
-        adapter = requests.adapters.HTTPAdapter(pool_connections=8, pool_maxsize=64)
-        self._session.mount("http://", adapter)
+        self.clients = {name: UpstreamClient(url, timeout) for name, url in self.base_urls.items()}
         self.breakers = {name: CircuitBreaker() for name in self.base_urls}
 
     @classmethod
@@ -52,31 +49,34 @@ class Upstreams:
         return self._proxy(service, request)
 
     def _proxy(self, service: str, request: Request) -> Response:
-        url = self.base_urls[service] + request.full_path.rstrip("?")
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
-        headers["X-Forwarded-For"] = request.remote_addr or ""
         breaker = self.breakers[service]
         if not breaker.allow():
             return _unavailable(service)
+        target = _target_of(request.environ)
+        headers = [(name, value) for name, value in request.headers.items() if name.lower() not in _HOP_BY_HOP]
+        headers.append(("X-Forwarded-For", request.remote_addr or ""))
         try:
-            upstream = self._session.request(
-                request.method,
-                url,
-                headers=headers,
-                data=request.get_data(),
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.RequestException:
+            reply = self.clients[service].request(request.method, target, headers, request.get_data())
+        except UpstreamError:
             breaker.failed()
             return _unavailable(service)
-        if upstream.status_code in (502, 503, 504):
+        if reply.status in (502, 503, 504):
             breaker.failed()
         else:
             breaker.succeeded()
-        response_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP]
-        return Response(upstream.content, status=upstream.status_code, headers=response_headers)
+        response_headers = [(name, value) for name, value in reply.headers if name.lower() not in _HOP_BY_HOP]
+        return Response(reply.body, status=reply.status, headers=response_headers)
 
+
+def _target_of(environ: dict) -> str:
+    """The path the gateway checked (never the raw URI, whose `%2F` or `//` a service might read differently),
+    quoted again, and the query string as it came."""
+    path = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""), safe=_PATH_SAFE, encoding="latin-1")
+    query = environ.get("QUERY_STRING", "")
+    return f"{path}?{query}" if query else path
+
+
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 _NAMES = {
     "identity": "登录认证",

@@ -1,9 +1,13 @@
 """The gateway: one port in front of the services, checking tokens, limiting rates, adding security headers."""
 
 import socket
+import threading
+from urllib.parse import quote
 
 import pytest
+from werkzeug.serving import make_server
 
+from chassis.http import local_app
 from gateway.app import create_gateway
 from gateway.config import GatewayConfig
 from gateway.upstreams import Upstreams
@@ -106,3 +110,34 @@ def test_console_paths_reach_their_service_with_or_without_the_trailing_slash(st
     for path in ("/console/loans", "/console/loans/"):
         reply = client.get(path)
         assert reply.status_code in (200, 302), (path, reply.status_code)
+
+
+@pytest.fixture
+def identity_over_http(hall):
+    """identity's app behind a real HTTP/1.1 server with keep-alive, as gunicorn serves it in make up."""
+    server = make_server("127.0.0.1", 0, local_app("identity"), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_over_http_the_gateway_forwards_method_path_query_body_and_headers(identity_over_http):
+    upstreams = Upstreams({"identity": identity_over_http}, timeout=5)
+    config = GatewayConfig(service="gateway", database_url="sqlite://", service_urls=())
+    client = create_gateway(config, upstreams=upstreams).test_client()
+    token = _login(client)
+    me = client.get("/api/v1/identity/me", headers={"Authorization": f"Bearer {token}", "X-Request-ID": "req-12345678"})
+    assert me.status_code == 200 and "*" in me.get_json()["id_number"]
+    assert me.headers["X-Request-ID"] == "req-12345678"
+    assert me.headers["Cache-Control"] == "no-store"
+    wrong = client.post(
+        "/api/v1/identity/sessions", json={"center": "yinchuan", "username": "zhangwei01", "password": "错误的密码1"}
+    )
+    assert wrong.status_code == 401 and wrong.get_json()["code"] == "BAD_CREDENTIALS"
+    # a large reply, and a path that is not there: the service's own 404, not the gateway's
+    assert "paths" in client.get("/api/v1/identity/openapi.json?x=%E4%B8%AD").get_json()
+    assert (
+        client.get(f"/api/v1/identity/{quote('不存在')}", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 404
+    )
+    assert upstreams.breakers["identity"].state == "closed"
