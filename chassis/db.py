@@ -1,10 +1,11 @@
 """SQLAlchemy 2 engines and sessions for requests and message handlers; money stored as whole fen."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Engine, Integer, create_engine, event, text
+from sqlalchemy import BigInteger, Connection, Engine, Integer, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -44,6 +45,8 @@ def _make_engine(url: str, pool_size: int) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection) -> None:
+            if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # Database.read(): one statement, no transaction to begin
             # IMMEDIATE takes the write lock up front: threads queue on busy_timeout instead of
             # failing at once when a read transaction later tries to write
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -51,14 +54,44 @@ def _make_engine(url: str, pool_size: int) -> Engine:
         return engine
     # every unit of work ends in COMMIT or ROLLBACK (Database.transaction, Session.close): the pool need not
     # roll back again when a connection comes back
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_recycle=600,
         pool_reset_on_return=None,
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+# A connection back in use within this many seconds is not pinged first: under load a ping would be one more
+# round trip on every request, while one idle longer may have been cut (a database restart, a failover).
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """pool_pre_ping, only for connections that sat idle: the pool replaces one that fails the ping."""
+
+    @event.listens_for(engine, "checkin")
+    def _remember_checkin(_dbapi_connection, record) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None or time.monotonic() - checked_in_at < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            if not getattr(dbapi_connection, "autocommit", True):
+                dbapi_connection.rollback()  # the ping opened a transaction on a non-autocommit connection
+        except Exception as error:
+            raise exc.DisconnectionError(f"connection idle for a while failed its ping: {error}") from error
 
 
 class Database:
@@ -68,6 +101,7 @@ class Database:
         self.url = url
         self.service = service
         self.engine = _make_engine(url, pool_size)
+        self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info={"service": service})
 
     @property
@@ -80,6 +114,14 @@ class Database:
 
     def session(self) -> Session:
         return self._sessions()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A Core connection for one read statement, outside any transaction: no BEGIN and COMMIT round trips,
+        which are most of a primary-key read's cost. One statement is consistent by itself; several are not
+        one snapshot, so a read that needs that uses `transaction()`."""
+        with self._read_engine.connect() as connection:
+            yield connection
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -26,9 +26,9 @@ class PersonSchema(Schema):
 class AccountSchema(Schema):
     account_no = fields.String()
     center = fields.String()
-    employer_name = fields.Function(lambda account: account.employer.name)
+    employer_name = fields.String()
     status = fields.String()
-    status_label = fields.Function(lambda account: AccountStatus(account.status).label)
+    status_label = fields.Function(lambda account: AccountStatus(account["status"]).label)
     balance = _money()
     reserved = _money()
     available = _money()
