@@ -169,6 +169,16 @@ def install_error_handlers(app: Flask) -> None:
         # optimistic locking: someone else changed the record first
         return problem_response(409, *_GENERIC[409])
 
+    from sqlalchemy.exc import DBAPIError
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(error: DBAPIError) -> Response:
+        if not error.connection_invalidated:
+            return _unexpected(error)
+        # a pooled connection cut under us (restart, failover): the pool has dropped it, so a retry gets a new one
+        app.logger.warning("database connection lost: %s", type(error.orig).__name__)
+        return problem_response(503, *_GENERIC[503], headers={"Retry-After": "1"})
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         app.logger.exception("unhandled error: %s", type(error).__name__)
