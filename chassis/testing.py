@@ -22,6 +22,8 @@ RABBIT_PORT = int(os.environ.get("HALL_TEST_RABBIT_PORT", "5672"))
 RABBIT_USER = os.environ.get("HALL_TEST_RABBIT_USER", "guest")
 RABBIT_PASSWORD = os.environ.get("HALL_TEST_RABBIT_PASSWORD", "guest")
 
+REDIS_PORT = int(os.environ.get("HALL_TEST_REDIS_PORT", "6379"))
+START_REDIS = 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
 START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 START_RABBITMQ = "rabbitmq-server -detached"
 
@@ -59,6 +61,19 @@ def require_rabbitmq() -> None:
             f"RabbitMQ is not running on {RABBIT_HOST}:{RABBIT_PORT} — start it with: {START_RABBITMQ}",
             pytrace=False,
         )
+
+
+def require_redis() -> None:
+    if not _port_open("127.0.0.1", REDIS_PORT):
+        pytest.fail(f"Redis is not running on 127.0.0.1:{REDIS_PORT} — start it with: {START_REDIS}", pytrace=False)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The gateway's shared rate-limit counters in make up live in Redis; tests use database 13 with keys of
+    their own (every limit key carries the test's unique caller or path)."""
+    require_redis()
+    return f"redis://127.0.0.1:{REDIS_PORT}/13"
 
 
 class PostgresDatabases:
@@ -153,6 +168,8 @@ def pytest_sessionstart(session) -> None:
             missing.append(f"PostgreSQL (start: {START_POSTGRES})")
         if not _port_open(RABBIT_HOST, RABBIT_PORT):
             missing.append(f"RabbitMQ (start: {START_RABBITMQ})")
+        if not _port_open("127.0.0.1", REDIS_PORT):
+            missing.append(f"Redis (start: {START_REDIS})")
         if missing:
             raise pytest.UsageError("required services are not running: " + "; ".join(missing))
 

@@ -20,4 +20,5 @@ class GatewayConfig(ServiceConfig):
 
     @property
     def rate_limit_storage(self) -> str:
-        return self.redis_url or "memory://"
+        # shared by every gateway process through Redis, counted in batches (gateway/rate_limit_storage.py)
+        return f"batched+{self.redis_url}" if self.redis_url else "memory://"

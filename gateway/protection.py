@@ -5,6 +5,7 @@ from flask_cors import CORS
 from flask_limiter import Limiter, RequestLimit
 
 from chassis.errors import problem_response
+from gateway import rate_limit_storage  # noqa: F401 (registers the batched+redis:// storage with `limits`)
 
 # each: (path prefix, method, limit) — checked by IP, because these are called before anyone is logged in
 STRICT_LIMITS = [
@@ -76,6 +77,7 @@ def limits_for_api(limiter: Limiter, per_ip: str, per_user: str):
         view = limiter.limit(general_limit, key_func=caller_or_ip)(view)
         view = limiter.limit(
             lambda: _strict_limit_of_request() or "1 per second",
+            # "strict:" keys are counted in Redis on every hit, never in batches (rate_limit_storage.py)
             key_func=lambda: f"strict:{request.path}:{client_ip()}",
             exempt_when=lambda: _strict_limit_of_request() is None,
         )(view)
