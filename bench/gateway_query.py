@@ -3,6 +3,11 @@ gateway, identity and accounts; PostgreSQL; Redis-backed rate limits), driven by
 the anchor measured in the same run: a bare Flask app returning a small JSON object under the same gunicorn
 settings. Target: at least 40% of the anchor's requests per second, p99 ≤ 30 ms.
 
+Two ceilings are measured in the same run and printed beside the anchor, to read the target against:
+- accounts alone, called directly with the token (no gateway): the gateway path can only be slower;
+- the bare app behind a Flask app that does nothing but forward to it (bench/bare_forwarder.py): the least that
+  two Flask hops under these gunicorn settings cost, with no token check, rate limit or database.
+
 Run: .venv/bin/python -m bench.gateway_query [--seconds 10]   (needs wrk: apt-get install wrk)
 """
 
@@ -83,7 +88,13 @@ def main() -> None:
     with admin.connect() as connection:
         for database in databases.values():
             connection.execute(text(f'CREATE DATABASE "{database}"'))
-    ports = {"gateway": free_port(), "identity": free_port(), "accounts": free_port(), "anchor": free_port()}
+    ports = {
+        "gateway": free_port(),
+        "identity": free_port(),
+        "accounts": free_port(),
+        "anchor": free_port(),
+        "forwarder": free_port(),
+    }
     env = {
         **os.environ,
         "HALL_EMBEDDED": "false",
@@ -116,11 +127,13 @@ def main() -> None:
         processes.append(gunicorn("services.accounts.app:create_app()", ports["accounts"], env))
         processes.append(gunicorn("gateway.wsgi:app", ports["gateway"], env))
         processes.append(gunicorn("bench.bare_app:app", ports["anchor"], env))
+        forwarder_env = {**env, "BENCH_FORWARD_TO": f"http://127.0.0.1:{ports['anchor']}"}
+        processes.append(gunicorn("bench.bare_forwarder:app", ports["forwarder"], forwarder_env))
         for name, port in ports.items():
             wait_ready(
-                f"http://127.0.0.1:{port}/livez"
-                if name != "anchor"
-                else f"http://127.0.0.1:{port}/api/v1/accounts/me/account"
+                f"http://127.0.0.1:{port}/api/v1/accounts/me/account"
+                if name in ("anchor", "forwarder")
+                else f"http://127.0.0.1:{port}/livez"
             )
         gateway = f"http://127.0.0.1:{ports['gateway']}"
         login = requests.post(
@@ -142,7 +155,7 @@ def main() -> None:
         direct_rps, direct_p99, _ = wrk(
             f"http://127.0.0.1:{ports['accounts']}/api/v1/accounts/me/account", args.seconds, token
         )
-        print(f"[bench] for the record, accounts alone (no gateway): {direct_rps:,.0f} req/s, p99 {direct_p99:.1f} ms")
+        floor_rps, floor_p99, _ = wrk(f"http://127.0.0.1:{ports['forwarder']}/api/v1/accounts/me/account", args.seconds)
         report(
             Figure(
                 "gateway → accounts, authenticated /me/account",
@@ -164,6 +177,11 @@ def main() -> None:
                 target="p99 ≤ 30 ms",
             )
         )
+        for name, value, p99_ms in (
+            ("ceiling: accounts alone, no gateway", direct_rps, direct_p99),
+            ("ceiling: bare app behind a do-nothing Flask forwarder", floor_rps, floor_p99),
+        ):
+            report(Figure(f"{name} (p99 {p99_ms:.1f} ms)", value, "req/s", "bare Flask app", anchor_rps))
     finally:
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)

@@ -29,7 +29,7 @@ class Money(TypeDecorator):
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
-def _make_engine(url: str, pool_size: int) -> Engine:
+def _make_engine(url: str, pool_size: int, **options) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -60,6 +60,7 @@ def _make_engine(url: str, pool_size: int) -> Engine:
         max_overflow=pool_size,
         pool_recycle=600,
         pool_reset_on_return=None,
+        **options,
     )
     _ping_when_idle(engine)
     return engine
@@ -101,7 +102,13 @@ class Database:
         self.url = url
         self.service = service
         self.engine = _make_engine(url, pool_size)
-        self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        if self.engine.dialect.name == "sqlite":
+            # one file, one pool: switching a connection to autocommit is a flag in the driver
+            self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            # connections that stay in autocommit: switching a pooled one there and back costs four driver calls
+            # on every read, as much as the read itself
+            self._read_engine = _make_engine(url, pool_size, isolation_level="AUTOCOMMIT")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info={"service": service})
 
     @property
@@ -141,3 +148,4 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._read_engine.dispose()

@@ -49,7 +49,7 @@ class BatchedRedisStorage(Storage):
         self._counts: dict[str, _Count] = {}
         self._lock = threading.Lock()
         self._flusher: threading.Thread | None = None
-        self._flusher_pid = 0
+        os.register_at_fork(after_in_child=self._forget_flusher)
         self._redis_down_logged = False
 
     @property
@@ -156,16 +156,17 @@ class BatchedRedisStorage(Storage):
         return int(total)
 
     def _ensure_flusher(self) -> None:
-        # a thread does not survive gunicorn's fork: each worker starts its own on first use
-        flusher = self._flusher
-        if flusher is not None and flusher.is_alive() and self._flusher_pid == os.getpid():
+        if self._flusher is not None:
             return
         with self._lock:
-            if self._flusher is not None and self._flusher.is_alive() and self._flusher_pid == os.getpid():
-                return
-            self._flusher_pid = os.getpid()
-            self._flusher = threading.Thread(target=self._flush_forever, name="rate-limit-flush", daemon=True)
-            self._flusher.start()
+            if self._flusher is None:
+                self._flusher = threading.Thread(target=self._flush_forever, name="rate-limit-flush", daemon=True)
+                self._flusher.start()
+
+    def _forget_flusher(self) -> None:
+        # a thread does not survive a fork (gunicorn's workers): the child starts its own on first use
+        self._flusher = None
+        self._lock = threading.Lock()
 
     def _flush_forever(self) -> None:
         while True:
