@@ -57,11 +57,11 @@ class BatchedRedisStorage(Storage):
         return redis.RedisError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        self._ensure_flusher()  # it also forgets the windows that ended
         if self.exact_key_marker and self.exact_key_marker in key:
             exact = self._incr_in_redis(key, expiry, amount)
             if exact is not None:
                 return exact
-        self._ensure_flusher()
         now = time.monotonic()
         with self._lock:
             count = self._counts.get(key)

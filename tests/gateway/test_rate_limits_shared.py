@@ -2,6 +2,7 @@
 exactly, and a Redis outage that leaves the hall answering. Runs against the real Redis on this machine."""
 
 import socket
+import time
 import uuid
 
 import pytest
@@ -107,3 +108,14 @@ def test_the_gateway_limits_a_caller_through_redis_with_a_chinese_429(start_hall
     address = {"REMOTE_ADDR": f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"}
     codes = [client.post("/api/v1/identity/sms-codes", json=body, environ_base=address).status_code for _ in range(6)]
     assert 429 not in codes[:5] and codes[5] == 429
+
+
+def test_a_window_that_ended_starts_again_and_is_forgotten(storages):
+    storage, key = storages(), _key()
+    assert [storage.incr(key, 1), storage.incr(key, 1)] == [1, 2]
+    storage.flush()
+    time.sleep(1.1)
+    assert storage.get(key) == 0
+    storage.flush()
+    assert key not in storage._counts  # the process keeps no counter for a caller who has gone
+    assert storage.incr(key, 1) == 1
