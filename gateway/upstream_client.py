@@ -46,6 +46,7 @@ class _Connection:
         self.buffer = b""
         self.last_used = time.monotonic()
         self.reused = False
+        self.heard_back = False  # any byte of the current reply arrived
 
     def is_fresh(self, now: float) -> bool:
         """Young enough, and nothing to read."""
@@ -59,26 +60,28 @@ class _Connection:
     def close(self) -> None:
         self.sock.close()
 
+    def start_exchange(self) -> None:
+        self.heard_back = False
+
     def _receive(self) -> bytes:
         chunk = self.sock.recv(_RECV_BYTES)
         if not chunk:
+            if self.reused and not self.heard_back:
+                raise _StaleConnection("closed before replying")
             raise UpstreamError("connection closed mid-reply")
+        self.heard_back = True
         return chunk
 
-    def read_head(self) -> bytes:
+    def read_until(self, marker: bytes) -> bytes:
+        """What comes before `marker` (a head's blank line, a chunk line's end), consuming both."""
         while True:
-            end = self.buffer.find(b"\r\n\r\n")
+            end = self.buffer.find(marker)
             if end >= 0:
-                head, self.buffer = self.buffer[:end], self.buffer[end + 4 :]
-                return head
+                data, self.buffer = self.buffer[:end], self.buffer[end + len(marker) :]
+                return data
             if len(self.buffer) > _MAX_HEAD_BYTES:
-                raise UpstreamError("reply head too large")
-            chunk = self.sock.recv(_RECV_BYTES)
-            if not chunk:
-                if not self.buffer and self.reused:
-                    raise _StaleConnection("closed before replying")
-                raise UpstreamError("connection closed before the reply head")
-            self.buffer += chunk
+                raise UpstreamError("reply head or chunk line too long")
+            self.buffer += self._receive()
 
     def read_exactly(self, size: int) -> bytes:
         while len(self.buffer) < size:
@@ -86,26 +89,16 @@ class _Connection:
         data, self.buffer = self.buffer[:size], self.buffer[size:]
         return data
 
-    def read_line(self) -> bytes:
-        while True:
-            end = self.buffer.find(b"\r\n")
-            if end >= 0:
-                line, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
-                return line
-            if len(self.buffer) > _MAX_HEAD_BYTES:
-                raise UpstreamError("chunk line too long")
-            self.buffer += self._receive()
-
     def read_chunked(self) -> bytes:
         parts = []
         while True:
-            size_line = self.read_line().split(b";", 1)[0].strip()
+            size_line = self.read_until(b"\r\n").split(b";", 1)[0].strip()
             try:
                 size = int(size_line, 16)
             except ValueError as error:
                 raise UpstreamError("malformed chunk size") from error
             if size == 0:
-                while self.read_line():  # trailers, up to the empty line
+                while self.read_until(b"\r\n"):  # trailers, up to the empty line
                     pass
                 return b"".join(parts)
             parts.append(self.read_exactly(size))
@@ -195,6 +188,7 @@ class UpstreamClient:
         connection.close()
 
     def _exchange(self, connection: _Connection, method: str, message: bytes) -> tuple[UpstreamReply, bool]:
+        connection.start_exchange()
         try:
             connection.sock.sendall(message)
         except (BrokenPipeError, ConnectionResetError) as error:
@@ -203,9 +197,9 @@ class UpstreamClient:
             raise
         while True:
             try:
-                head = connection.read_head()
+                head = connection.read_until(b"\r\n\r\n")
             except ConnectionResetError as error:
-                if connection.reused and not connection.buffer:
+                if connection.reused and not connection.heard_back:
                     raise _StaleConnection(str(error)) from error
                 raise
             status, headers = _parse_head(head)
