@@ -26,10 +26,8 @@ _HOP_BY_HOP = {
 
 class Upstreams:
     def __init__(self, base_urls: dict[str, str], timeout: float = 10.0):
-        self.base_urls = {name: url.rstrip("/") for name, url in base_urls.items()}
-        self.timeout = timeout
-        self.clients = {name: UpstreamClient(url, timeout) for name, url in self.base_urls.items()}
-        self.breakers = {name: CircuitBreaker() for name in self.base_urls}
+        self.clients = {name: UpstreamClient(url.rstrip("/"), timeout) for name, url in base_urls.items()}
+        self.breakers = {name: CircuitBreaker() for name in self.clients}
 
     @classmethod
     def from_config(cls, service_urls: Iterable[str], timeout: float) -> "Upstreams":
@@ -41,7 +39,7 @@ class Upstreams:
 
     def forward(self, service: str, request: Request) -> Response:
         app = local_app(service)
-        if service not in self.base_urls:
+        if service not in self.clients:
             if app is None:
                 return _unavailable(service)
             # same process: hand the untouched WSGI environ to the service

@@ -37,8 +37,12 @@ def _my_account(session: Session) -> FundAccount:
     if account_no:
         account = session.scalars(select(FundAccount).where(FundAccount.account_no == account_no)).first()
     if account is None:
-        raise ApiError("ACCOUNT_NOT_FOUND", "未找到您的住房公积金账户，请联系所属管理中心", 404)
+        raise _no_account()
     return account
+
+
+def _no_account() -> ApiError:
+    return ApiError("ACCOUNT_NOT_FOUND", "未找到您的住房公积金账户，请联系所属管理中心", 404)
 
 
 def statement_query(account: FundAccount, kinds: tuple[str, ...] | None, args: dict):
@@ -122,7 +126,7 @@ def my_account():
         with current_runtime().db.read() as connection:
             row = connection.execute(ACCOUNT_SNAPSHOT, {"account_no": account_no}).mappings().first()
     if row is None:
-        raise ApiError("ACCOUNT_NOT_FOUND", "未找到您的住房公积金账户，请联系所属管理中心", 404)
+        raise _no_account()
     return {**row, "available": row["balance"] - row["reserved"]}
 
 
