@@ -202,28 +202,31 @@ class UpstreamClient:
                 if connection.reused and not connection.heard_back:
                     raise _StaleConnection(str(error)) from error
                 raise
-            status, headers = _parse_head(head)
+            version, status, headers = _parse_head(head)
             if status >= 200 or status == 101:
                 break  # 1xx interim replies (100 Continue) come before the real one
         names = {name.lower(): value for name, value in headers}
-        keep_alive = "close" not in names.get("connection", "").lower()
+        connection_header = names.get("connection", "").lower()
+        if version == "HTTP/1.0":
+            keep_alive = "keep-alive" in connection_header
+        else:
+            keep_alive = "close" not in connection_header and status != 101  # a switched protocol is not HTTP
         if method == "HEAD" or status in (204, 304) or status < 200:
             body = b""
         elif "chunked" in names.get("transfer-encoding", "").lower():
             body = connection.read_chunked()
         elif "content-length" in names:
-            try:
-                length = int(names["content-length"])
-            except ValueError as error:
-                raise UpstreamError("malformed Content-Length") from error
-            body = connection.read_exactly(length)
+            length = names["content-length"]
+            if not length.isdigit():
+                raise UpstreamError("malformed Content-Length")
+            body = connection.read_exactly(int(length))
         else:
             body = connection.read_to_close()
             keep_alive = False
         return UpstreamReply(status, headers, body), keep_alive
 
 
-def _parse_head(head: bytes) -> tuple[int, list[tuple[str, str]]]:
+def _parse_head(head: bytes) -> tuple[str, int, list[tuple[str, str]]]:
     lines = head.decode("latin-1").split("\r\n")
     status_line = lines[0].split(" ", 2)
     if len(status_line) < 2 or not status_line[0].startswith("HTTP/1.") or not status_line[1].isdigit():
@@ -234,4 +237,4 @@ def _parse_head(head: bytes) -> tuple[int, list[tuple[str, str]]]:
         if not separator:
             raise UpstreamError("malformed header line")
         headers.append((name.strip(), value.strip()))
-    return int(status_line[1]), headers
+    return status_line[0], int(status_line[1]), headers

@@ -208,3 +208,20 @@ def test_a_refused_connection_and_a_malformed_reply_are_errors(serve):
 def test_only_plain_http_upstreams_are_accepted():
     with pytest.raises(ValueError):
         UpstreamClient("https://accounts:8443")
+
+
+def test_an_http_1_0_reply_is_not_reused_unless_it_asks_to_be(serve):
+    plain = serve(reply_with(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+    client = UpstreamClient(plain.url, timeout=2)
+    assert [client.request("GET", "/", []).body for _ in range(2)] == [b"ok", b"ok"]
+    assert plain.connections == 2
+    kept = serve(reply_with(b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"))
+    client = UpstreamClient(kept.url, timeout=2)
+    assert [client.request("GET", "/", []).body for _ in range(2)] == [b"ok", b"ok"]
+    assert kept.connections == 1
+
+
+def test_a_negative_content_length_is_an_error(serve):
+    server = serve(reply_with(b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n"))
+    with pytest.raises(UpstreamError):
+        UpstreamClient(server.url, timeout=1).request("GET", "/", [])
