@@ -3,7 +3,7 @@
 import functools
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Response, request
@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from chassis import clock
 from chassis.bus.tables import idempotency_keys
 from chassis.errors import ApiError
 
@@ -47,18 +48,18 @@ def page_schema(item: type[Schema], name: str | None = None) -> type[Schema]:
 
 
 def within_dates(statement: Select, column: Any, args: dict) -> Select:
+    """`from` and `to` are China dates, both included; a moment column is bounded by China midnights."""
+    moments = getattr(column.type, "python_type", date) is datetime
     if args.get("date_from"):
-        statement = statement.where(column >= _as_bound(column, args["date_from"], start=True))
+        first = args["date_from"]
+        statement = statement.where(column >= (clock.start_of_day(first) if moments else first))
     if args.get("date_to"):
-        statement = statement.where(column <= _as_bound(column, args["date_to"], start=False))
+        last = args["date_to"]
+        if moments:
+            statement = statement.where(column < clock.start_of_day(last + timedelta(days=1)))
+        else:
+            statement = statement.where(column <= last)
     return statement
-
-
-def _as_bound(column: Any, day: date, start: bool) -> Any:
-    python_type = getattr(column.type, "python_type", date)
-    if python_type is datetime:
-        return datetime.combine(day, datetime.min.time() if start else datetime.max.time(), UTC)
-    return day
 
 
 def paginate(session: Session, statement: Select, args: dict) -> dict[str, Any]:
@@ -100,7 +101,7 @@ def idempotent(db_of: Callable[[], Any]) -> Callable:
                                 endpoint=request.path[:200],
                                 status=response.status_code,
                                 body=response.get_data(as_text=True),
-                                created_at=datetime.now(UTC),
+                                created_at=clock.now(),
                             )
                         )
                 except IntegrityError:

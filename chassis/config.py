@@ -5,7 +5,13 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Self
 
+from chassis import clock
+
 _TRUE = {"1", "true", "yes", "on"}
+
+
+class UnsafeSettings(RuntimeError):
+    """A production process was started with a setting only development or staging may use; it names it."""
 
 
 def data_dir() -> Path:
@@ -55,6 +61,8 @@ class ServiceConfig:
     log_level: str = "INFO"
     log_json: bool = True
     service_urls: tuple[str, ...] = field(default_factory=tuple)
+    # a production-shaped run (HALL_EMBEDDED=false) that is declared a rehearsal: only then may its clock be moved
+    staging_run: bool = False
 
     @classmethod
     def from_env(cls, service: str, environ: dict[str, str] | None = None, **overrides: Any) -> Self:
@@ -68,6 +76,7 @@ class ServiceConfig:
                     values[item.name] = _coerce(environ[key], item.type)
                     break
         values.update(overrides)
+        _refuse_a_moved_clock_in_production(environ, values)
         if not values.get("database_url"):
             folder = data_dir()
             folder.mkdir(parents=True, exist_ok=True)
@@ -85,3 +94,13 @@ class ServiceConfig:
             if key == name:
                 return url.rstrip("/")
         return None
+
+
+def _refuse_a_moved_clock_in_production(environ: dict[str, str], values: dict[str, Any]) -> None:
+    """The environment that moved this process's clock (chassis.clock reads it) may not run production."""
+    shift = clock.parse_shift(environ.get(clock.SHIFT_VARIABLE))
+    if shift and not values.get("embedded", True) and not values.get("staging_run", False):
+        raise UnsafeSettings(
+            f"{clock.SHIFT_VARIABLE} moves the clock by {shift.days} days: a production process refuses it; "
+            "set HALL_STAGING_RUN=true if this is a staging run"
+        )

@@ -5,10 +5,11 @@ the pages."""
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 
 from flask import Blueprint, Flask, Response, request
 
+from chassis import clock
 from chassis.auth import Caller
 from chassis.errors import ApiError
 from chassis.runtime import current_runtime
@@ -17,7 +18,6 @@ TOKEN_COOKIE = "hall_staff_token"  # chassis.auth.bearer_token reads it too
 LOGIN_NONCE_COOKIE = "hall_console_login"
 STAFF_SESSIONS = "/api/v1/identity/staff-sessions"
 _UNAVAILABLE = ("AUTH_UNAVAILABLE", "登录服务暂不可用，请稍后再试", 503)
-CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991: a fixed offset
 
 
 def open_staff_session(username: str, password: str) -> str:
@@ -111,9 +111,7 @@ def china_time(moment: datetime | str | None) -> str:
         return ""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    return clock.to_china(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def console_blueprint(name: str, import_name: str, prefix: str) -> Blueprint:

@@ -3,12 +3,14 @@
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Connection, Engine, Integer, create_engine, event, exc, text
+from sqlalchemy import BigInteger, Connection, DateTime, Engine, Integer, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from chassis.clock import to_utc
 from chassis.money import from_fen, to_fen
 
 
@@ -23,6 +25,19 @@ class Money(TypeDecorator):
 
     def process_result_value(self, value: int | None, dialect) -> Decimal | None:
         return None if value is None else from_fen(value)
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment stored in UTC and handed back aware in UTC on SQLite (which keeps no offset) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else to_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else to_utc(value)
 
 
 # BIGINT keys on PostgreSQL (ledgers and outboxes grow past 2^31); SQLite auto-increments only INTEGER keys

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import create_engine, text
 
+from chassis import clock
+
 PG_ADMIN_URL = os.environ.get("HALL_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 RABBIT_HOST = os.environ.get("HALL_TEST_RABBIT_HOST", "127.0.0.1")
 RABBIT_PORT = int(os.environ.get("HALL_TEST_RABBIT_PORT", "5672"))
@@ -205,7 +207,7 @@ class TestTokens:
     def token(self, sub: str, roles: tuple[str, ...] = (), ttl: int = 900, **claims) -> str:
         import jwt
 
-        now = int(time.time())
+        now = int(clock.timestamp())
         payload = {
             "sub": sub,
             "roles": list(roles),

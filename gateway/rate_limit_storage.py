@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import redis
 from limits.storage import Storage
 
+from chassis import clock
+
 log = logging.getLogger("gateway.rate_limits")
 
 
@@ -92,7 +94,8 @@ class BatchedRedisStorage(Storage):
         with self._lock:
             count = self._counts.get(key)
             expires_at = count.expires_at if count is not None else time.monotonic()
-        return time.time() + max(0.0, expires_at - time.monotonic())
+        # Flask-Limiter turns this into Retry-After against the real time: the wall clock, never a shifted one
+        return clock.wall_clock_timestamp() + max(0.0, expires_at - time.monotonic())
 
     def check(self) -> bool:
         try:

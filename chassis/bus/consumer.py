@@ -6,14 +6,13 @@ import logging
 import threading
 import time
 import traceback
-from datetime import UTC, datetime
 
 from kombu import Consumer, Message, Producer
 from marshmallow import ValidationError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from chassis import metrics
+from chassis import clock, metrics
 from chassis.bus.broker import broker_errors, connect
 from chassis.bus.envelope import Envelope, current_event
 from chassis.bus.subscriptions import Delivery, PermanentFailure, Subscription
@@ -75,7 +74,7 @@ class ConsumerWorker:
                         consumer=subscription.queue,
                         message_id=envelope.id,
                         event_type=envelope.type,
-                        handled_at=datetime.now(UTC),
+                        handled_at=clock.now(),
                     )
                     .on_conflict_do_nothing()
                     .returning(inbox.c.message_id)
@@ -159,7 +158,7 @@ class ConsumerWorker:
             ERROR_HEADER: _describe(error),
             "x-error-trace": redact("".join(traceback.format_exception(error))[-4000:]),
             "x-original-queue": subscription.queue,
-            "x-failed-at": datetime.now(UTC).isoformat(),
+            "x-failed-at": clock.now().isoformat(),
         }
         self._republish(f"{subscription.queue}.dead", message.body, message.properties, headers)
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from chassis import clock
+
 # set while a message is being handled, so what the handler publishes carries its causation
 current_event: contextvars.ContextVar["Envelope | None"] = contextvars.ContextVar("current_event", default=None)
 
@@ -35,7 +37,7 @@ class Envelope:
     source: str
     version: int = 1
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    occurred_at: datetime = field(default_factory=clock.now)
     correlation_id: str = ""
     causation_id: str | None = None
 

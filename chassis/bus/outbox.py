@@ -1,11 +1,15 @@
 """Transactional publishing: an event is a row in the caller's transaction, sent later by the relay."""
 
-from datetime import UTC, datetime
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from chassis import clock
 from chassis.bus.envelope import Envelope, EventContract, current_event
 from chassis.bus.tables import outbox
 from chassis.logs import correlation_id_var, request_id_var
@@ -18,7 +22,33 @@ def on_outbox_commit(callback) -> None:
     _wakeups.append(callback)
 
 
-def publish(session: Session, contract: EventContract | str, data: Any, *, version: int | None = None) -> Envelope:
+# set while history is told afterwards (demo data): what is published in the block happened then, not now
+_history_moment: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("history_moment", default=None)
+
+
+@contextmanager
+def history_at(moment: datetime) -> Iterator[None]:
+    """Events published in this block (this thread only) carry `moment` as their occurred_at: a seed telling
+    what happened on a past day, so that a message about it is dated that day."""
+    token = _history_moment.set(clock.to_utc(moment))
+    try:
+        yield
+    finally:
+        _history_moment.reset(token)
+
+
+def event_moment() -> datetime:
+    """The occurred_at of what is published now: the moment history is told at (`history_at`), else now."""
+    return _history_moment.get() or clock.now()
+
+
+def publish(
+    session: Session,
+    contract: EventContract | str,
+    data: Any,
+    *,
+    version: int | None = None,
+) -> Envelope:
     """Write the event to the outbox within `session`'s transaction; it is sent only if that commits."""
     if isinstance(contract, EventContract):
         event_type, payload, version = contract.type, contract.payload(data), contract.version
@@ -33,6 +63,7 @@ def publish(session: Session, contract: EventContract | str, data: Any, *, versi
         source=session.info.get("service", "unknown"),
         correlation_id=correlation,
         causation_id=cause.id if cause else None,
+        occurred_at=event_moment(),
     )
     if not envelope.correlation_id:
         envelope = Envelope(**{**envelope.__dict__, "correlation_id": envelope.id})
@@ -41,7 +72,7 @@ def publish(session: Session, contract: EventContract | str, data: Any, *, versi
             message_id=envelope.id,
             type=envelope.type,
             envelope=envelope.to_json(),
-            created_at=datetime.now(UTC),
+            created_at=clock.now(),
         )
     )
     mark_outbox_written(session)

@@ -9,13 +9,12 @@ import json
 import logging
 import threading
 import time
-from datetime import UTC, datetime
 
 import amqp
 from kombu import Connection, Producer
 from sqlalchemy import select, update
 
-from chassis import metrics
+from chassis import clock, metrics
 from chassis.bus.broker import broker_errors, connect
 from chassis.bus.outbox import on_outbox_commit
 from chassis.bus.tables import outbox
@@ -156,9 +155,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             unroutable = self.publisher.publish(rows)
-            session.execute(
-                update(outbox).where(outbox.c.id.in_([row.id for row in rows])).values(sent_at=datetime.now(UTC))
-            )
+            session.execute(update(outbox).where(outbox.c.id.in_([row.id for row in rows])).values(sent_at=clock.now()))
         for row in rows:
             metrics.events_published.labels(self.config.service, row.type).inc()
         for routing_key in unroutable:

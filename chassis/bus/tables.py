@@ -2,7 +2,6 @@
 
 from sqlalchemy import (
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -13,7 +12,7 @@ from sqlalchemy import (
     text,
 )
 
-from chassis.db import BigId
+from chassis.db import BigId, UtcDateTime
 
 bus_metadata = MetaData()
 
@@ -24,8 +23,8 @@ outbox = Table(
     Column("message_id", String(36), nullable=False, unique=True),
     Column("type", String(120), nullable=False),
     Column("envelope", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),
     Column("publish_attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text, nullable=True),
 )
@@ -43,7 +42,7 @@ inbox = Table(
     Column("consumer", String(120), nullable=False),
     Column("message_id", String(36), nullable=False),
     Column("event_type", String(120), nullable=False),
-    Column("handled_at", DateTime(timezone=True), nullable=False),
+    Column("handled_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("consumer", "message_id", name="pk_inbox"),
 )
 
@@ -56,6 +55,6 @@ idempotency_keys = Table(
     Column("endpoint", String(200), nullable=False),
     Column("status", Integer, nullable=False),
     Column("body", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("caller", "key", name="pk_idempotency_keys"),
 )
