@@ -11,10 +11,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from chassis.api import idempotent
 from chassis.auth import staff_required
 from chassis.errors import ApiError
+from chassis.rules import RuleViolation
 from chassis.runtime import current_runtime
 from services.accounts import operations, schemas
 from services.accounts.api import as_api_error
-from services.accounts.domain.errors import ImportRejected, RuleViolation
+from services.accounts.domain.errors import ImportRejected
 
 blp = Blueprint("accounts_admin", __name__, url_prefix="/api/v1/accounts/admin", description="中心业务操作（管理员）")
 

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from chassis.api import ListArgs, page_schema, paginate, within_dates
 from chassis.auth import current_caller, depositor_required
 from chassis.errors import ApiError
+from chassis.rules import RuleViolation
 from chassis.runtime import current_runtime
 from services.accounts import schemas
 from services.accounts.domain.directory import default_directory
-from services.accounts.domain.errors import RuleViolation
 from services.accounts.domain.guides import default_guides
 from services.accounts.domain.ledger import EntryKind
 from services.accounts.models import Employer, FundAccount, LedgerEntry

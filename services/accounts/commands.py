@@ -7,9 +7,11 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from chassis import clock
+from chassis.rules import RuleViolation
 from chassis.runtime import Runtime
 from services.accounts import operations
-from services.accounts.domain.errors import ImportRejected, RuleViolation
+from services.accounts.domain.errors import ImportRejected
 
 
 def _echo(result: dict) -> None:
@@ -55,7 +57,7 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
     @click.option("--year", "fund_year", type=int, default=None, help="fund year ending 30 June (default: last)")
     def settle_interest(fund_year: int | None) -> None:
         """Credit the year's interest to every open account (idempotent per fund year)."""
-        today = date.today()
+        today = clock.today()
         fund_year = fund_year or (today.year if today >= date(today.year, 6, 30) else today.year - 1)
         try:
             _echo(operations.settle_interest(runtime, fund_year))

@@ -11,14 +11,14 @@ A second run of the same fund year changes nothing (the `interest_settlements` r
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from chassis import clock
 from chassis.bus import publish
-from chassis.bus.outbox import mark_outbox_written
+from chassis.bus.outbox import event_moment, mark_outbox_written
 from chassis.logs import correlation_id_var
 from chassis.money import from_fen
 from services.accounts.domain.errors import RuleViolation
@@ -76,7 +76,7 @@ _POSTGRES_SETTLEMENT = (
                m.interest_fen / 100, lpad((m.interest_fen % 100)::text, 2, '0'),
                m.balance / 100, lpad((m.balance % 100)::text, 2, '0'),
                CAST(:end_text AS text), CAST(:reference AS text)),
-           now(), 0
+           CAST(:created_at AS timestamptz), 0
     -- message ids share one random prefix and end in the entry id: unique, and they land at the end of the
     -- outbox's message_id index in order instead of splitting pages all over it
     FROM (SELECT prefix || lpad(to_hex(e.id), 12, '0') AS message_id, e.id AS entry_id, c.*
@@ -160,7 +160,8 @@ def _settle_on_postgres(session: Session, fund_year: FundYear, params: dict) -> 
         {
             **params,
             "end_text": fund_year.end.isoformat(),
-            "occurred_at": datetime.now(UTC).isoformat(),
+            "occurred_at": event_moment().isoformat(),
+            "created_at": clock.now(),
             "correlation_id": correlation_id_var.get() or None,
         },
     ).one()

@@ -6,7 +6,7 @@ as the account's new balance, so balance = the sum of the account's entries and 
 after it. The database itself refuses a negative reservation or an available balance below zero.
 """
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
@@ -14,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,11 +23,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from chassis.db import BigId, Money
+from chassis import clock
+from chassis.db import BigId, Money, UtcDateTime
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class Base(DeclarativeBase):
@@ -46,7 +46,7 @@ class Employer(Base):
     center: Mapped[str] = mapped_column(String(20))
     employer_ratio: Mapped[Decimal] = mapped_column(Numeric(5, 4))
     personal_ratio: Mapped[Decimal] = mapped_column(Numeric(5, 4))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 
 class Depositor(Base):
@@ -60,7 +60,7 @@ class Depositor(Base):
     mobile: Mapped[str] = mapped_column(String(11))
     center: Mapped[str] = mapped_column(String(20))
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
     employer: Mapped[Employer] = relationship(lazy="joined", innerjoin=True)
 
@@ -137,8 +137,8 @@ class Reservation(Base):
     state: Mapped[str] = mapped_column(String(10))  # reserved | released | debited | failed
     closes_account: Mapped[bool] = mapped_column(Boolean, default=False)
     failure_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now, onupdate=_now)
 
 
 class DepositBatch(Base):
@@ -154,7 +154,7 @@ class DepositBatch(Base):
     posted_on: Mapped[date] = mapped_column(Date)
     accounts: Mapped[int] = mapped_column(Integer)
     total: Mapped[Decimal] = mapped_column(Money)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 
 class InterestSettlement(Base):
@@ -167,4 +167,4 @@ class InterestSettlement(Base):
     annual_rate: Mapped[Decimal] = mapped_column(Numeric(6, 5))
     accounts: Mapped[int] = mapped_column(Integer)
     total: Mapped[Decimal] = mapped_column(Money)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)

@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Any
 
+from chassis import clock
 from chassis.runtime import Runtime
 from services.accounts.account_changes import change_mobile, set_sealed
 from services.accounts.deposit_batches import run_deposit_batch
@@ -16,7 +17,7 @@ from services.accounts.onboarding import import_depositors
 
 def import_records(runtime: Runtime, records: list[Any] | str, today: date | None = None) -> dict:
     """A JSON list of rows or CSV text: all imported, or ImportRejected listing every bad row."""
-    today = today or date.today()
+    today = today or clock.today()
     if isinstance(records, str):
         rows = validate_csv(records, default_directory(), today)
     else:
@@ -40,7 +41,7 @@ def deposit_batch(
             employer_account_no,
             YearMonth.parse(month),
             DepositKind(kind),
-            posted_on or date.today(),
+            posted_on or clock.today(),
             account_nos,
         )
         batch = outcome.batch
@@ -78,4 +79,4 @@ def change_reserved_mobile(runtime: Runtime, account_no: str, mobile: str):
 
 def seal_account(runtime: Runtime, account_no: str, sealed: bool, on: date | None = None):
     with runtime.db.transaction() as session:
-        return set_sealed(session, account_no, sealed, on or date.today())
+        return set_sealed(session, account_no, sealed, on or clock.today())

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chassis import clock
 from chassis.bus import Delivery, publish
 from chassis.bus.subscriptions import PermanentFailure
 from services.accounts.domain.errors import RuleViolation
@@ -98,7 +99,7 @@ def debit_for_application(session: Session, data: dict, on: date | None = None) 
             f"application {reservation.application_id} paid while its reservation is {reservation.state}"
         )
     account = lock_account(session, reservation.account_no)
-    on = on or date.today()
+    on = on or clock.today()
     reason_name = data.get("reason_name")
     try:
         posting = debit_reserved(

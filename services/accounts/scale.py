@@ -12,11 +12,12 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import create_engine, func, insert, select, text
 
+from chassis import clock
 from chassis.db import Database
 from chassis.money import from_fen
 from chassis.runtime import Runtime
@@ -43,7 +44,7 @@ def generate(db: Database, depositors: int, months: int, last_year: int = 2026) 
         first_employer = (session.scalar(select(func.max(Employer.id))) or 0) + 1
     first_month = YearMonth(last_year, 6).plus(-(months - 1))
     employer_count = (depositors + DEPOSITORS_PER_EMPLOYER - 1) // DEPOSITORS_PER_EMPLOYER
-    now = datetime.now(UTC).isoformat()
+    now = clock.now().isoformat()
     opened_on = first_month.first_day().isoformat()
     paid_up_to = f"{last_year}-06"
 

@@ -3,8 +3,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from chassis.pii import mask_id_number, mask_mobile
+from chassis.rules import RuleViolation
 from services.accounts.domain.deposits import DepositKind, YearMonth
-from services.accounts.domain.errors import RuleViolation
 from services.accounts.domain.ledger import AccountStatus, EntryKind
 
 

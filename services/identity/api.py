@@ -3,11 +3,11 @@
 from flask import request
 from flask_smorest import Blueprint
 
+from chassis import clock
 from chassis.runtime import current_runtime
 from services.identity import schemas, users, verification
 from services.identity.domain.credentials import check_new_password, check_registration_form
 from services.identity.domain.errors import IdentityError
-from services.identity.sessions import utcnow
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1/identity", description="注册、登录与会话")
 
@@ -34,7 +34,7 @@ def raise_after_commit(refusal: IdentityError | None) -> None:
 def check_captcha_alone(captcha_id: str | None, answer: str | None) -> None:
     """In its own transaction: a wrong answer still uses the captcha up."""
     with _db().transaction() as session:
-        refusal = verification.check_captcha(session, _config(), captcha_id, answer, utcnow())
+        refusal = verification.check_captcha(session, _config(), captcha_id, answer, clock.now())
     raise_after_commit(refusal)
 
 
@@ -43,7 +43,7 @@ def check_captcha_alone(captcha_id: str | None, answer: str | None) -> None:
 def create_captcha():
     """A new image captcha (single use, 5 minutes)."""
     with _db().transaction() as session:
-        return verification.new_captcha(session, _config(), utcnow())
+        return verification.new_captcha(session, _config(), clock.now())
 
 
 @blp.route("/sms-codes", methods=["POST"])
@@ -55,13 +55,13 @@ def request_sms_code(body):
     id_number = verification.check_identity_fields(config, body["center"], body["id_number"], body["phone"])
     with _db().transaction() as session:
         depositor = verification.match_depositor(session, body["purpose"], body["center"], id_number, body["phone"])
-        return verification.request_code(session, config, body["purpose"], depositor, client_ip(), utcnow())
+        return verification.request_code(session, config, body["purpose"], depositor, client_ip(), clock.now())
 
 
 def _verify(body: dict, purpose: str) -> str:
     config = _config()
     id_number = verification.check_identity_fields(config, body["center"], body["id_number"], body["phone"])
-    now = utcnow()
+    now = clock.now()
     with _db().transaction() as session:
         depositor = verification.match_depositor(session, purpose, body["center"], id_number, body["phone"])
         refusal = verification.check_code(session, config, purpose, depositor.mobile, body["sms_code"], now)
@@ -88,7 +88,7 @@ def register(body):
         body["username"], body["password"], body["password_confirm"], body["email"], body["agreed"]
     )
     check_captcha_alone(body["captcha_id"], body["captcha_answer"])
-    now = utcnow()
+    now = clock.now()
     with _db().transaction() as session:
         proof = verification.take_verification(session, "register", body["registration_token"], now)
         user = users.register(session, _config(), proof, form, now)
@@ -111,7 +111,7 @@ def reset_password(body):
     """Recovery step 2: the login account, the new password twice and the captcha. Every session ends."""
     password = check_new_password(body["new_password"], body["new_password_confirm"])
     check_captcha_alone(body["captcha_id"], body["captcha_answer"])
-    now = utcnow()
+    now = clock.now()
     with _db().transaction() as session:
         proof = verification.take_verification(session, "reset_password", body["reset_token"], now)
         user = users.reset_password(session, _config(), proof, body["username"], password, now)

@@ -6,6 +6,7 @@ import jwt
 from flask import Blueprint, jsonify, request
 from flask_smorest import Blueprint as ApiBlueprint
 
+from chassis import clock
 from chassis.auth import authenticate, bearer_token, current_caller, depositor_required
 from chassis.errors import ApiError
 from chassis.pii import mask_id_number, mask_mobile
@@ -16,7 +17,6 @@ from services.identity.domain.credentials import check_new_password
 from services.identity.keys import key_ring
 from services.identity.login import LoginRequest, log_in
 from services.identity.models import RefreshToken, User
-from services.identity.sessions import utcnow
 from services.identity.verification import find_depositor
 
 blp = ApiBlueprint("identity_sessions", __name__, url_prefix="/api/v1/identity", description="登录会话")
@@ -61,7 +61,7 @@ def _login(body: dict, *, staff: bool):
         ip=client_ip(),
     )
     with runtime.db.transaction() as session:
-        outcome = log_in(session, runtime.config, key_ring(runtime), attempt, utcnow(), staff=staff)
+        outcome = log_in(session, runtime.config, key_ring(runtime), attempt, clock.now(), staff=staff)
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
@@ -90,7 +90,9 @@ def refresh(body):
     """Trade a refresh token for new tokens; a token used twice ends the whole login."""
     runtime = current_runtime()
     with runtime.db.transaction() as session:
-        outcome = sessions.refresh_session(session, key_ring(runtime), runtime.config, body["refresh_token"], utcnow())
+        outcome = sessions.refresh_session(
+            session, key_ring(runtime), runtime.config, body["refresh_token"], clock.now()
+        )
     if isinstance(outcome, ApiError):
         raise outcome
     return outcome
@@ -111,7 +113,7 @@ def log_out():
             if stored is not None and stored.subject == current_caller().sub:
                 families.append(stored.family_id)
         if families:
-            sessions.revoke_families(session, families, utcnow())
+            sessions.revoke_families(session, families, clock.now())
 
 
 def _me(session) -> User:
@@ -155,6 +157,6 @@ def change_password(body):
     runtime = current_runtime()
     with runtime.db.transaction() as session:
         refusal = users.change_password(
-            session, runtime.config, _me(session), body["old_password"], new_password, session_id(), utcnow()
+            session, runtime.config, _me(session), body["old_password"], new_password, session_id(), clock.now()
         )
     raise_after_commit(refusal)

@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 import weakref
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -19,6 +19,7 @@ from jwt.algorithms import RSAAlgorithm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chassis import clock
 from chassis.db import Database
 from services.identity.models import SigningKey
 
@@ -73,7 +74,7 @@ class KeyRing:
     def _live_or_first_rows(self, session: Session) -> list[SigningKey]:
         rows = self._live_rows(session)
         if not rows:
-            row = _new_key(datetime.now(UTC))
+            row = _new_key(clock.now())
             session.add(row)
             session.flush()
             rows = [row]
@@ -85,7 +86,7 @@ class KeyRing:
 
     def rotate(self) -> str:
         """A new signing key; the old current one stays published as the previous key."""
-        now = datetime.now(UTC)
+        now = clock.now()
         with self.db.transaction() as session:
             live = self._live_rows(session)
             for row in live[PUBLISHED_KEYS - 1 :]:

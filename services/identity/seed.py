@@ -1,9 +1,11 @@
 """Demo data for `make run`: the staff of the consoles and 张伟's login (李娜 stays unregistered)."""
 
-from datetime import UTC, datetime
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from chassis import clock
+from chassis.bus.outbox import history_at
 from chassis.runtime import Runtime
 from services.identity.domain.credentials import RegistrationForm
 from services.identity.models import StaffUser, User
@@ -31,6 +33,9 @@ DEMO_USER = {
     "username": "zhangwei01",
 }
 
+# 张伟 registered in the hall before he first applied online (the withdrawals demo: 25 months ago)
+REGISTERED_DAYS_AGO = 800
+
 DEMO_NOTES = (
     f"身份认证 identity : 缴存职工 张伟 yinchuan / zhangwei01 / {DEMO_PASSWORD}; 李娜 (wuzhong, "
     "64030219920720051X, 13995000002) is not registered: try 用户注册 with her",
@@ -41,7 +46,7 @@ DEMO_NOTES = (
 
 def seed(runtime: Runtime) -> None:
     config = runtime.config
-    now = datetime.now(UTC)
+    registered_at = clock.now() - timedelta(days=REGISTERED_DAYS_AGO)
     with runtime.db.transaction() as session:
         existing_staff = set(session.scalars(select(StaffUser.username)))
         for username, name, center, roles in DEMO_STAFF:
@@ -53,12 +58,13 @@ def seed(runtime: Runtime) -> None:
             select(User.id).where(User.center == DEMO_USER["center"], User.id_number == DEMO_USER["id_number"])
         )
         if registered is None:
-            create_user(
-                session,
-                config,
-                center=DEMO_USER["center"],
-                id_number=DEMO_USER["id_number"],
-                account_no=DEMO_USER["account_no"],
-                form=RegistrationForm(DEMO_USER["username"], DEMO_PASSWORD, None),
-                now=now,
-            )
+            with history_at(registered_at):
+                create_user(
+                    session,
+                    config,
+                    center=DEMO_USER["center"],
+                    id_number=DEMO_USER["id_number"],
+                    account_no=DEMO_USER["account_no"],
+                    form=RegistrationForm(DEMO_USER["username"], DEMO_PASSWORD, None),
+                    now=registered_at,
+                )

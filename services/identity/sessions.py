@@ -4,7 +4,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -136,7 +136,3 @@ def revoke_subject(session: Session, subject: str, now: datetime, keep_family: s
     if keep_family:
         statement = statement.where(RefreshToken.family_id != keep_family)
     session.execute(statement.values(revoked_at=now))
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -1,12 +1,11 @@
 """Staff accounts for the consoles: created by an operator with `flask --app services.identity.app create-staff`."""
 
-from datetime import UTC, datetime
-
 import click
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chassis import clock
 from chassis.runtime import Runtime
 from services.identity.config import IdentityConfig
 from services.identity.domain.credentials import check_password, username_key
@@ -35,7 +34,7 @@ def save_staff(
     key = username_key(username)
     staff = session.scalar(select(StaffUser).where(StaffUser.username == key))
     if staff is None:
-        staff = StaffUser(username=key, created_at=datetime.now(UTC), active=True)
+        staff = StaffUser(username=key, created_at=clock.now(), active=True)
         session.add(staff)
         overwrite_password = True
     staff.name, staff.center, staff.roles = name, center, list(roles)

@@ -3,12 +3,13 @@ depositor and the staff see of them. Every state reached is published as `loans.
 
 import json
 import secrets
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from chassis import clock
 from chassis.bus import publish
 from chassis.errors import ApiError
 from chassis.pii import mask_bank_card, mask_id_number
@@ -58,7 +59,7 @@ def submit_application(session: Session, config: LoansConfig, caller, body: dict
         raise ApiError(
             "BANK_UNKNOWN", "请选择列表中的受托银行", 422, errors={"entrusted_bank": ["请选择列表中的受托银行"]}
         )
-    answer = check_applicant(session, config, caller.acct, body, now.date())
+    answer = check_applicant(session, config, caller.acct, body, clock.day_of(now))
     if not answer.eligible:
         raise ApiError(
             "NOT_ELIGIBLE",
@@ -73,7 +74,7 @@ def submit_application(session: Session, config: LoansConfig, caller, body: dict
         body["term_months"], house["first_home"]
     )
     application = LoanApplication(
-        application_no=new_application_no(now.date()),
+        application_no=new_application_no(clock.day_of(now)),
         applicant_sub=caller.sub,
         account_no=caller.acct,
         id_number=applicant.id_number,
@@ -153,7 +154,7 @@ def move_application(
         now,
     )
     if target is ApplicationState.DISBURSED:
-        open_loan(session, application, now.date())
+        open_loan(session, application, clock.day_of(now))
     return application
 
 
@@ -214,7 +215,7 @@ def timeline(application: LoanApplication) -> list[dict]:
         {
             "state": row.to_state,
             "state_label": STATE_LABELS[ApplicationState(row.to_state)],
-            "at": _aware(row.at),
+            "at": row.at,
             "role": row.role,
             "role_label": ROLE_LABELS[Role(row.role)],
             "opinion": row.opinion,
@@ -258,13 +259,9 @@ def describe(session: Session, config: LoansConfig, application: LoanApplication
         "contract_no": application.contract_no,
         "loan_id": loan_id,
         "can_cancel": can_cancel(state),
-        "submitted_at": _aware(application.submitted_at),
-        "updated_at": _aware(application.updated_at),
+        "submitted_at": application.submitted_at,
+        "updated_at": application.updated_at,
         "version": application.version,
         "timeline": timeline(application),
         "materials": list(config.counter_materials) if state is ApplicationState.PREREVIEWED else [],
     }
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

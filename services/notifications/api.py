@@ -1,10 +1,9 @@
 """The message centre (消息中心): a depositor's in-app messages, the unread count, marking read."""
 
-from datetime import UTC, datetime
-
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
+from chassis import clock
 from chassis.api import paginate, within_dates
 from chassis.auth import current_caller, depositor_required
 from chassis.errors import ApiError
@@ -56,5 +55,5 @@ def mark_read(message_id: str):
         if message is None:
             raise ApiError("MESSAGE_NOT_FOUND", "消息不存在", 404)
         if message.read_at is None:
-            message.read_at = datetime.now(UTC)
+            message.read_at = clock.now()
     return message

@@ -1,10 +1,13 @@
 """Tables of the notifications service (its own database; nothing else reads it)."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from chassis import clock
+from chassis.db import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -13,17 +16,6 @@ class Base(DeclarativeBase):
 
 def _new_id() -> str:
     return str(uuid.uuid4())
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything here is stored in UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 class Recipient(Base):
@@ -37,7 +29,7 @@ class Recipient(Base):
     center: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(64), default="")
     # occurred_at of the event the mobile came from: an older event never overwrites a newer number
-    contact_as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    contact_as_of: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class SmsDelivery(Base):
@@ -64,12 +56,12 @@ class SmsDelivery(Base):
     # queued | deferred (quiet hours, rate limit, waiting to retry) | sending | sent | failed
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # when it was first planned to go: what the per-number rate limit counts
-    planned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    stale_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    planned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    stale_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
     error_code: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
@@ -87,8 +79,8 @@ class InAppMessage(Base):
     template: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class DevInboxText(Base):
@@ -99,4 +91,4 @@ class DevInboxText(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_new_id)
     mobile: Mapped[str] = mapped_column(String(20), index=True)
     body: Mapped[str] = mapped_column(Text)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=clock.now)

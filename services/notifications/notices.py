@@ -7,9 +7,10 @@ replica, so builders leave `name` out.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from chassis import clock
 from chassis.bus import Envelope, EventContract
 from services.accounts.events import ACCOUNT_CREDITED
 from services.identity.events import PASSWORD_CHANGED, PASSWORD_RESET, SMS_REQUESTED, USER_REGISTERED
@@ -23,7 +24,6 @@ from services.loans.events import (
     REPAYMENT_DUE,
     REPAYMENT_POSTED,
 )
-from services.notifications.domain.delivery import CHINA_TIME
 from services.notifications.domain.templates import TEMPLATES
 from services.withdrawals.events import APPLICATION_EVENTS as WITHDRAWAL_APPLICATION_EVENTS
 from services.withdrawals.events import APPOINTMENT_EVENTS
@@ -48,10 +48,6 @@ class Notice:
 
 
 Builder = Callable[[dict[str, Any], Envelope], Notice | None]
-
-
-def _local(moment: datetime) -> datetime:
-    return moment.astimezone(CHINA_TIME)
 
 
 def _of_account(template: str, data: dict[str, Any], happened_on: date | None = None, **params: Any) -> Notice:
@@ -80,11 +76,11 @@ def welcome(data: dict[str, Any], _envelope: Envelope) -> Notice:
 
 
 def password_changed(data: dict[str, Any], envelope: Envelope) -> Notice:
-    return _of_account("user.password_changed", data, changed_at=_local(envelope.occurred_at))
+    return _of_account("user.password_changed", data, changed_at=clock.to_china(envelope.occurred_at))
 
 
 def password_reset(data: dict[str, Any], envelope: Envelope) -> Notice:
-    return _of_account("user.password_reset", data, reset_at=_local(envelope.occurred_at))
+    return _of_account("user.password_reset", data, reset_at=clock.to_china(envelope.occurred_at))
 
 
 def loan_application(data: dict[str, Any], _envelope: Envelope) -> Notice | None:
@@ -156,12 +152,12 @@ def withdrawal_application(data: dict[str, Any], envelope: Envelope) -> Notice:
         amount=data["amount"],
         bank_card_last4=data["bank_card_last4"],
         opinion=data.get("opinion") or NO_OPINION,
-        paid_on=_local(envelope.occurred_at).date(),
+        paid_on=clock.to_china(envelope.occurred_at).date(),
     )
 
 
 def appointment(data: dict[str, Any], envelope: Envelope) -> Notice:
-    start, end = _local(data["slot_start"]), _local(data["slot_end"])
+    start, end = clock.to_china(data["slot_start"]), clock.to_china(data["slot_end"])
     template = {"reminder_due": "appointment.reminder"}.get(envelope.type.rsplit(".", 1)[1])
     return _of_account(
         template or f"appointment.{envelope.type.rsplit('.', 1)[1]}",

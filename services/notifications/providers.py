@@ -3,12 +3,12 @@
 import hashlib
 import hmac
 import json
-import time
 import uuid
 from typing import Protocol
 
 import requests
 
+from chassis import clock
 from chassis.db import Database
 from services.notifications.config import NotificationsConfig
 from services.notifications.domain.delivery import DeliveryPolicy, ProviderFailure, classify_provider_error
@@ -58,7 +58,7 @@ class HttpSmsProvider:
         self.http = session or requests.Session()
 
     def signed_headers(self, body: str) -> dict[str, str]:
-        timestamp, nonce = str(int(time.time())), uuid.uuid4().hex
+        timestamp, nonce = str(int(clock.wall_clock_timestamp())), uuid.uuid4().hex
         signature = hmac.new(self.secret, f"{self.account}\n{timestamp}\n{nonce}\n{body}".encode(), hashlib.sha256)
         return {
             "Content-Type": "application/json; charset=utf-8",

@@ -4,14 +4,6 @@ from marshmallow import Schema, fields
 
 from chassis.api import ListArgs, page_schema
 from chassis.pii import mask_mobile
-from services.notifications.models import as_utc
-
-
-class UtcDateTime(fields.DateTime):
-    """Always with its offset: SQLite hands datetimes back without one, PostgreSQL with it."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 class MessageSchema(Schema):
@@ -19,8 +11,8 @@ class MessageSchema(Schema):
     title = fields.String()
     body = fields.String()
     template = fields.String()
-    created_at = UtcDateTime()
-    read_at = UtcDateTime(allow_none=True)
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
     read = fields.Function(lambda message: message.read_at is not None)
 
 
@@ -36,7 +28,7 @@ class DevTextSchema(Schema):
     id = fields.String()
     phone = fields.Function(lambda text: mask_mobile(text.mobile))
     body = fields.String()
-    received_at = UtcDateTime()
+    received_at = fields.DateTime()
 
 
 class DevInboxArgs(Schema):

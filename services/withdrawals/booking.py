@@ -7,15 +7,16 @@ seat inside a savepoint; when none is left the slot is full.
 
 import random
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chassis import clock
 from chassis.bus import publish
 from chassis.errors import ApiError
-from services.withdrawals import cases, clock
+from services.withdrawals import cases
 from services.withdrawals.directory import Branch
 from services.withdrawals.domain.errors import RuleViolation
 from services.withdrawals.domain.reason_catalogue import catalogue_for
@@ -51,7 +52,7 @@ def open_slots(session: Session, branch: Branch, day: date, config) -> list[tupl
             .group_by(SlotSeat.slot_start)
         ).all()
     )
-    taken = {clock.from_db(start): count for start, count in taken.items()}
+    taken = {start: count for start, count in taken.items()}
     return [(slot, max(slot.capacity - taken.get(clock.to_utc(slot.start), 0), 0)) for slot in slots]
 
 
@@ -121,8 +122,8 @@ def take_seat(session: Session, branch_code: str, slot: Slot, appointment_id: st
 
 
 def slot_of(appointment: Appointment) -> Slot:
-    start = clock.in_china(appointment.slot_start)
-    return Slot(start=start, end=clock.in_china(appointment.slot_end), capacity=0)
+    start = clock.to_china(appointment.slot_start)
+    return Slot(start=start, end=clock.to_china(appointment.slot_end), capacity=0)
 
 
 def move(session: Session, appointment: Appointment, to: AppointmentState, by: Actor) -> None:
@@ -144,14 +145,17 @@ def cancel(session: Session, appointment: Appointment, caller_sub: str) -> None:
     move(session, appointment, AppointmentState.CANCELLED, Actor(caller_sub, frozenset({APPLICANT})))
 
 
-def attend(session: Session, appointment: Appointment, applicant: Applicant, body: dict, officer: Actor):
+def attend(
+    session: Session, appointment: Appointment, applicant: Applicant, body: dict, officer: Actor, grace_days: int = 0
+):
     """The depositor came: the counter opens the case as accepted, with the figures taken there."""
     move(session, appointment, AppointmentState.ATTENDED, officer)
     try:
         first = accept_at_counter(officer, at=clock.now(), cause=APPOINTMENT_ATTENDED)
     except RuleViolation as refused:
         raise cases.api_error(refused, 403) from None
-    case = cases.submit(session, applicant, {**body, "reason": appointment.reason}, officer.user_id, first=first)
+    body = {**body, "reason": appointment.reason}
+    case = cases.submit(session, applicant, body, officer.user_id, first=first, grace_days=grace_days)
     case.appointment_id = appointment.id
     appointment.application_id = case.id
     return case
@@ -171,8 +175,8 @@ def mark_missed(session: Session) -> int:
 
 def send_reminders(session: Session, today: date | None = None) -> int:
     """Tell the depositors booked for tomorrow (once per appointment)."""
-    today = today or clock.today_in_china()
-    begin = datetime.combine(today + timedelta(days=1), time.min, clock.CHINA_TIME)
+    today = today or clock.today()
+    begin = clock.start_of_day(today + timedelta(days=1))
     due = session.scalars(
         select(Appointment).where(
             Appointment.state == AppointmentState.BOOKED,
@@ -202,7 +206,7 @@ def appointment_payload(appointment: Appointment) -> dict:
         "branch_name": appointment.branch_name,
         "reason": appointment.reason,
         "reason_name": appointment.reason_name,
-        "slot_start": clock.in_china(appointment.slot_start),
-        "slot_end": clock.in_china(appointment.slot_end),
+        "slot_start": clock.to_china(appointment.slot_start),
+        "slot_end": clock.to_china(appointment.slot_end),
         "materials": [item["name"] for item in materials_of(appointment)],
     }

@@ -4,10 +4,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from chassis.db import Money
+from chassis.db import Money, UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -26,8 +26,8 @@ class Applicant(Base):
     status: Mapped[str] = mapped_column(String(16))
     balance: Mapped[Decimal] = mapped_column(Money)
     # the occurred_at of the event the balance came from: an older posting arriving late never wins
-    balance_as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    status_as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    balance_as_of: Mapped[datetime] = mapped_column(UtcDateTime)
+    status_as_of: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DepositMonth(Base):
@@ -76,8 +76,8 @@ class Application(Base):
     # held by the database even when two submissions race
     in_progress_key: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
     submitted_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
@@ -97,7 +97,7 @@ class TimelineStep(Base):
     role: Mapped[str] = mapped_column(String(32))
     opinion: Mapped[str | None] = mapped_column(Text, nullable=True)
     cause: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Appointment(Base):
@@ -112,14 +112,14 @@ class Appointment(Base):
     branch_name: Mapped[str] = mapped_column(String(128))
     reason: Mapped[str] = mapped_column(String(4))
     reason_name: Mapped[str] = mapped_column(String(64))
-    slot_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    slot_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    slot_start: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    slot_end: Mapped[datetime] = mapped_column(UtcDateTime)
     state: Mapped[str] = mapped_column(String(16))
     # "<account_no>:<reason>" while booked, NULL after: one active appointment per person and reason
     active_key: Mapped[str | None] = mapped_column(String(40), nullable=True, unique=True)
     application_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     reminded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class SlotSeat(Base):
@@ -131,7 +131,7 @@ class SlotSeat(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     branch_code: Mapped[str] = mapped_column(String(32))
-    slot_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    slot_start: Mapped[datetime] = mapped_column(UtcDateTime)
     seat_no: Mapped[int] = mapped_column(Integer)
     appointment_id: Mapped[str] = mapped_column(String(36), unique=True)
 
@@ -146,4 +146,4 @@ class ConsoleAudit(Base):
     action: Mapped[str] = mapped_column(String(32))
     subject: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

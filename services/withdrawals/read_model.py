@@ -4,6 +4,7 @@ Accounts' postings carry the balance after them; an event older than the one a f
 redelivered message) never overwrites it.
 """
 
+from chassis import clock
 from chassis.bus import Delivery
 from services.accounts.events import (
     ACCOUNT_CREDITED,
@@ -12,7 +13,7 @@ from services.accounts.events import (
     STATUS_CHANGED,
 )
 from services.loans.events import LOAN_DISBURSED, LOAN_PAID_OFF
-from services.withdrawals import cases, clock
+from services.withdrawals import cases
 from services.withdrawals.events import handlers
 from services.withdrawals.models import Applicant, Application, DepositMonth, FundLoan
 
@@ -47,7 +48,7 @@ def follow_accounts(delivery: Delivery) -> None:
         if _newer(occurred, applicant.status_as_of):
             applicant.status, applicant.status_as_of = data["status_to"], clock.to_utc(occurred)
         return
-    new_month = data.get("kind") in DEPOSIT_KINDS and data.get("month")
+    new_month = data.get("kind") in DEPOSIT_KINDS and data.get("month_in_full", True) and data.get("month")
     if new_month and session.get(DepositMonth, (data["account_no"], data["month"])) is None:
         session.add(DepositMonth(account_no=data["account_no"], month=data["month"]))
     if delivery.event.type == ACCOUNT_DEBITED.type and data.get("reference"):
@@ -74,4 +75,4 @@ def follow_fund_loans(delivery: Delivery) -> None:
 
 
 def _newer(occurred, stored) -> bool:
-    return stored is None or clock.to_utc(occurred) >= clock.from_db(stored)
+    return stored is None or clock.to_utc(occurred) >= stored

@@ -104,7 +104,8 @@ def attend(body, appointment_id):
         if appointment is None:
             raise ApiError("NOT_FOUND", "预约不存在", 404)
         applicant = cases.applicant_of(session, appointment.account_no)
-        case = booking.attend(session, appointment, applicant, body, cases.staff_actor(caller))
+        grace_days = current_runtime().config.deposit_grace_days
+        case = booking.attend(session, appointment, applicant, body, cases.staff_actor(caller), grace_days)
         return staff_view(session, case, caller)
 
 

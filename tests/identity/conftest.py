@@ -3,12 +3,13 @@ the SMS codes read back from the `identity.sms.requested` rows it wrote (notific
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
+from chassis import clock
 from chassis.bus import publish
 from chassis.bus.tables import outbox
 from chassis.testing import wait_until
@@ -96,7 +97,7 @@ class IdentityHall:
                 id_number=person["id_number"],
                 account_no=account_no,
                 form=RegistrationForm(username, password, None),
-                now=datetime.now(UTC),
+                now=clock.now(),
             )
             return user.id
 

@@ -1,10 +1,11 @@
 """The depositor replica under late and repeated events, the demo seed, and the create-staff command."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import jwt
 from sqlalchemy import select
 
+from chassis import clock
 from chassis.bus import Envelope
 from chassis.bus.tables import inbox, outbox
 from chassis.testing import wait_until
@@ -27,7 +28,7 @@ def _contact_changed(ih, mobile: str, occurred_at: datetime) -> str:
     with ih.runtime.db.transaction() as session:
         session.execute(
             outbox.insert().values(
-                message_id=envelope.id, type=envelope.type, envelope=envelope.to_json(), created_at=datetime.now(UTC)
+                message_id=envelope.id, type=envelope.type, envelope=envelope.to_json(), created_at=clock.now()
             )
         )
     return envelope.id
@@ -41,7 +42,7 @@ def _handled(ih, message_id: str) -> bool:
 def test_the_newest_mobile_wins_whatever_the_arrival_order(identity_hall):
     ih = identity_hall()
     ih.feed_depositor(ih.LI, ih.LI_ACCOUNT)
-    now = datetime.now(UTC)
+    now = clock.now()
     newest = _contact_changed(ih, "13995000077", now + timedelta(seconds=5))
     wait_until(lambda: _handled(ih, newest), what="the new mobile")
     late = _contact_changed(ih, "13995000066", now + timedelta(seconds=1))  # older, arrives late

@@ -1,7 +1,8 @@
 """SMS-code caps: resend after 60 s, 10 a day per mobile and purpose, and a limit per IP — each answer says when."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from chassis import clock
 from services.identity.models import SmsCode
 
 
@@ -11,7 +12,7 @@ def _send(ih, person, ip="198.51.100.7"):
 
 
 def _issued_earlier(ih, mobile, count, ip="198.51.100.7", purpose="register"):
-    now = datetime.now(UTC)
+    now = clock.now()
     with ih.runtime.db.transaction() as session:
         for index in range(count):
             at = now - timedelta(seconds=90 + index)
@@ -48,7 +49,7 @@ def test_ten_codes_a_day_per_mobile_and_purpose(identity_hall):
     _issued_earlier(ih, ih.LI["mobile"], 1)  # and one more a little earlier: past the cap, not the 60 s
     with ih.runtime.db.transaction() as session:
         session.query(SmsCode).filter(SmsCode.code_hash != "0" * 64).update(
-            {SmsCode.issued_at: datetime.now(UTC) - timedelta(seconds=70)}
+            {SmsCode.issued_at: clock.now() - timedelta(seconds=70)}
         )
     capped = _send(ih, ih.LI)
     assert (capped.status_code, capped.get_json()["code"]) == (429, "TOO_MANY_REQUESTS")

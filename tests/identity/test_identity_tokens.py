@@ -4,12 +4,12 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from chassis import clock
 from chassis.auth import JwksKeys, TokenVerifier
 from chassis.errors import ApiError
 from chassis.http import ServiceClient
@@ -55,7 +55,7 @@ def test_tampered_tokens_are_refused(signed_in):
         "alg none": f"{_b64({'alg': 'none', 'kid': header['kid']})}.{_b64({**claims, 'acct': '640300000002'})}.",
         "HS256 keyed with the public key": _hs256(claims, public_pem, header["kid"]),
         "expired": jwt.encode(
-            {**claims, "iat": int(time.time()) - 2000, "exp": int(time.time()) - 1000},
+            {**claims, "iat": int(clock.timestamp()) - 2000, "exp": int(clock.timestamp()) - 1000},
             private_key,
             algorithm="RS256",
             headers={"kid": header["kid"]},

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from chassis import clock
 from chassis.bus import publish
 from chassis.bus.tables import outbox
 from chassis.testing import wait_until
@@ -45,7 +46,7 @@ class LoansWorld:
 
     def feed_depositor(self, person: dict, balance="80000.00", base="8000.00", months=24, status="normal") -> None:
         """accounts.depositor.registered plus `months` regular deposits up to last month, then wait for them."""
-        today = date.today()
+        today = clock.today()
         with self.runtime.db.transaction() as session:
             publish(
                 session,

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from chassis import clock
 from chassis.bus.tables import outbox
 from chassis.testing import wait_until
 from services.loans.domain.eligibility import add_months
@@ -55,7 +56,7 @@ def test_application_to_paid_off_loan(loans_world, application_body, mode):
     assert loans["total"] == 1
     loan = loans["items"][0]
     assert loan["status"] == "repaying" and loan["contract_no"] == progress["contract_no"]
-    assert loan["first_due_date"] == add_months(date.today(), 1).isoformat()
+    assert loan["first_due_date"] == add_months(clock.today(), 1).isoformat()
     assert loan["monthly_payment"] == "10210.00"  # 10,000 principal + 210.00 interest at 2.10 % (≤ 5 years)
     schedule = world.client.get(f"/api/v1/loans/loans/{loan['id']}/schedule", headers=me).get_json()
     assert len(schedule) == 12 and sum(Decimal(row["principal"]) for row in schedule) == Decimal("120000.00")

@@ -2,18 +2,18 @@
 
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
 
+from chassis import clock
 from chassis.bus.tables import outbox
 from chassis.testing import wait_until
 from services.identity.events import SMS_REQUESTED
 from services.loans.events import APPLICATION_EVENTS
 from services.notifications.delivery import queue_notice
-from services.notifications.domain.delivery import CHINA_TIME
 from services.notifications.models import DevInboxText, InAppMessage, SmsDelivery
 from services.notifications.notices import notice_for
 
@@ -22,7 +22,7 @@ ZHANG = "640100000001"
 
 def quiet_now() -> dict:
     """Quiet hours from an hour ago to an hour from now (Beijing time): whatever the clock, it is night."""
-    now = datetime.now(CHINA_TIME)
+    now = clock.now_in_china()
     return {
         "quiet_hours_start": f"{now - timedelta(hours=1):%H:%M}",
         "quiet_hours_end": f"{now + timedelta(hours=1):%H:%M}",
@@ -91,7 +91,7 @@ def test_a_business_notice_waits_out_quiet_hours_but_is_in_the_message_centre_at
     feed(hall).emit(APPLICATION_EVENTS["approved"], loan_event("approved"))
     (delivery,) = wait_until(lambda: rows(hall, SmsDelivery), what="the notice queued")
     assert delivery.status == "deferred", (delivery.planned_at, delivery.requested_at, delivery.sent_at)
-    assert delivery.next_attempt_at.replace(tzinfo=UTC) > datetime.now(UTC) + timedelta(minutes=30)
+    assert delivery.next_attempt_at > clock.now() + timedelta(minutes=30)
     (message,) = rows(hall, InAppMessage)
     assert message.account_no == ZHANG and message.title == "贷款申请审批通过"
     assert "贷款金额300,000.00元，期限360个月" in message.body
@@ -160,7 +160,7 @@ def test_over_the_rate_limit_a_notice_is_delayed_not_dropped(start_hall, feed):
     statuses = sorted(delivery.status for delivery in rows(hall, SmsDelivery))
     assert statuses == ["deferred", "sent", "sent"]
     (late,) = rows(hall, SmsDelivery, SmsDelivery.status == "deferred")
-    assert late.next_attempt_at.replace(tzinfo=UTC) > datetime.now(UTC) + timedelta(minutes=50)
+    assert late.next_attempt_at > clock.now() + timedelta(minutes=50)
 
 
 @pytest.mark.parametrize("mode", ["embedded", "real"])

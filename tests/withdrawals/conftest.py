@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from chassis import clock
 from chassis.bus import publish
 from chassis.bus.tables import outbox
 from chassis.testing import wait_until
 from services.accounts.events import ACCOUNT_CREDITED, DEPOSITOR_REGISTERED
-from services.withdrawals import clock
 from services.withdrawals.domain.errors import RuleViolation
 from services.withdrawals.domain.slots import slot_at
 from services.withdrawals.models import Applicant, DepositMonth
@@ -67,7 +67,7 @@ class WithdrawalsDesk:
                 "opened_on": date(2015, 7, 1),
             },
         )
-        today = clock.today_in_china()
+        today = clock.today()
         index = today.year * 12 + today.month - 2  # last month
         for back in range(months):
             year, month = divmod(index - back, 12)
@@ -132,7 +132,7 @@ def desk(start_hall, test_tokens):
 
 
 def next_bookable_day(config, start: time = time(9, 0)) -> date:
-    today = clock.today_in_china()
+    today = clock.today()
     for offset in range(1, 15):
         day = today + timedelta(days=offset)
         try:
@@ -144,7 +144,7 @@ def next_bookable_day(config, start: time = time(9, 0)) -> date:
 
 
 def rent_body(card: str = ZHANG_CARD, amount: str = "5400.00") -> dict:
-    today = clock.today_in_china()
+    today = clock.today()
     return {
         "reason": "07",
         "amount": amount,

@@ -5,14 +5,14 @@ from decimal import Decimal
 
 import pytest
 
+from chassis import clock
 from chassis.testing import wait_until
 from services.loans.events import LOAN_DISBURSED
-from services.withdrawals import clock
 from services.withdrawals.models import FundLoan
 from tests.withdrawals.conftest import ZHANG_CARD, rent_body
 
 ACCOUNT = "640100000001"
-TODAY = clock.today_in_china()
+TODAY = clock.today()
 RECENT = (TODAY - timedelta(days=40)).isoformat()
 
 # a body each reason accepts for a depositor with 50,000 yuan and 12 months of deposits

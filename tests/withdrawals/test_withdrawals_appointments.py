@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from sqlalchemy import update
 
+from chassis import clock
 from chassis.bus import publish
+from chassis.clock import CHINA_TIME
 from chassis.testing import wait_until
 from services.accounts.events import DEPOSITOR_REGISTERED
-from services.withdrawals import clock
-from services.withdrawals.domain.slots import CHINA_TIME
 from services.withdrawals.models import Applicant, Appointment
 from tests.withdrawals.conftest import ZHANG_CARD, next_bookable_day
 
@@ -61,7 +61,7 @@ def test_booking_answers_with_materials_and_takes_a_place(desk):
 def test_days_that_cannot_be_booked_are_explained(desk):
     desk = desk("embedded")
     desk.register(ACCOUNT, months=0)
-    today = clock.today_in_china()
+    today = clock.today()
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
     problem = desk.client.get(f"/api/v1/withdrawals/branches/{BRANCH}/slots?date={saturday}").get_json()
     assert problem["code"] in ("NOT_A_WORKING_DAY", "HOLIDAY")
@@ -85,7 +85,7 @@ def test_unattended_past_appointments_become_missed_and_tomorrows_are_reminded(d
     desk.register(ACCOUNT, months=0)
     past = _book(desk, reason="07").get_json()
     soon = _book(desk, reason="03").get_json()
-    tomorrow = clock.today_in_china() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     with desk.runtime.db.transaction() as session:
         yesterday_start = clock.to_utc(datetime.combine(tomorrow - timedelta(days=2), time(9), CHINA_TIME))
         session.execute(
@@ -113,7 +113,7 @@ def test_attending_turns_the_appointment_into_an_accepted_case(desk):
     desk = desk("embedded")
     desk.register(ACCOUNT, months=12)
     appointment = _book(desk, reason="07").get_json()
-    today_start = datetime.now(CHINA_TIME).replace(microsecond=0) - timedelta(minutes=5)
+    today_start = clock.now_in_china().replace(microsecond=0) - timedelta(minutes=5)
     with desk.runtime.db.transaction() as session:
         session.execute(
             update(Appointment)

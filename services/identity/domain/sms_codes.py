@@ -9,13 +9,13 @@ in the same transaction, so that concurrent guesses cannot share an attempt.
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
+from chassis.clock import CHINA_TIME
 from services.identity.domain.errors import IdentityError
 from services.identity.domain.one_time_secrets import DIGITS, keyed_hash, matches, random_text
 
 PURPOSES = ("register", "reset_password")
-CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving in China
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,9 @@
 """The depositor's loan applications: eligibility before submitting, the pre-application, its progress, cancel."""
 
-from datetime import UTC, date, datetime
-
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from chassis import clock
 from chassis.api import idempotent, page_schema, paginate
 from chassis.auth import current_caller, depositor_required
 from chassis.errors import ApiError
@@ -40,7 +39,7 @@ def eligibility(body):
     """贷款条件检查：列出每一项不符合的条件"""
     runtime = current_runtime()
     with runtime.db.transaction() as session:
-        answer = check_applicant(session, runtime.config, _account_no(), body, date.today())
+        answer = check_applicant(session, runtime.config, _account_no(), body, clock.today())
     return answer.as_dict()
 
 
@@ -54,7 +53,7 @@ def submit(body):
     runtime, caller = current_runtime(), current_caller()
     _account_no()
     with runtime.db.transaction() as session:
-        application = submit_application(session, runtime.config, caller, body, datetime.now(UTC))
+        application = submit_application(session, runtime.config, caller, body, clock.now())
         session.flush()
         session.refresh(application)
         return describe(session, runtime.config, application)
@@ -106,7 +105,7 @@ def cancel(application_id):
             by=Actor(caller.sub, frozenset({Role.APPLICANT.value})),
             opinion=None,
             expected_version=None,
-            now=datetime.now(UTC),
+            now=clock.now(),
         )
         save_or_conflict(session)
         return describe(session, runtime.config, application)

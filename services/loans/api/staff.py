@@ -1,10 +1,9 @@
 """The staff API behind the reviewer console: work lists and workflow transitions."""
 
-from datetime import UTC, datetime
-
 from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
+from chassis import clock
 from chassis.api import page_schema, paginate
 from chassis.auth import current_caller, staff_required
 from chassis.errors import ApiError
@@ -78,7 +77,7 @@ def apply_transition(application_id: str, to: str, opinion: str | None, version:
             by=staff_actor(caller.sub, caller.roles),
             opinion=opinion,
             expected_version=version,
-            now=datetime.now(UTC),
+            now=clock.now(),
         )
         save_or_conflict(session)
         return describe(session, runtime.config, application)

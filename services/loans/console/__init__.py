@@ -2,11 +2,11 @@
 entrusted bank — log in, a work queue per role, search, a case page with its actions; every case view audited."""
 
 import json
-from datetime import UTC, date, datetime
 
 from flask import make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from chassis import clock
 from chassis.api import paginate
 from chassis.auth import Caller
 from chassis.console import (
@@ -156,7 +156,7 @@ def transition(application_id):
                 by=staff_actor(caller.sub, caller.roles),
                 opinion=request.form.get("opinion"),
                 expected_version=int(version) if version.isdigit() else None,
-                now=datetime.now(UTC),
+                now=clock.now(),
             )
             save_or_conflict(session)
             _audit(session, caller, "transition", application_id, f"to={application.state}")
@@ -178,7 +178,7 @@ def _case_page(caller: Caller, token: str, application_id: str, error: str | Non
             runtime.config,
             application.account_no,
             _request_of(application),
-            date.today(),
+            clock.today(),
             ignore_application_id=application.id,
         ).as_dict()
         _audit(session, caller, "view_case", application.id, application.application_no)
@@ -256,7 +256,7 @@ def _workflow(caller: Caller) -> frozenset[str]:
 def _audit(session, caller: Caller, action: str, application_id: str | None, detail: str | None) -> None:
     session.add(
         ConsoleAuditEntry(
-            at=datetime.now(UTC),
+            at=clock.now(),
             staff=caller.sub,
             action=action,
             application_id=application_id,

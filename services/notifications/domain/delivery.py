@@ -4,12 +4,12 @@ after provider errors (which of them are worth a retry, and when)."""
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 
+from chassis.clock import CHINA_TIME
 from chassis.pii import is_valid_mobile
 from services.notifications.domain.errors import NotificationError
 
-CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving in China
 HOTLINE = "12329"
 
 # The manual (§2.2): "如非宁夏本地号码或空号，短信验证码会发送失败".

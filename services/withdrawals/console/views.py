@@ -9,6 +9,7 @@ from urllib.parse import quote
 from flask import make_response, redirect, render_template, request
 from sqlalchemy import func, select
 
+from chassis import clock
 from chassis.console import (
     LOGIN_NONCE_COOKIE,
     console_blueprint,
@@ -23,7 +24,6 @@ from chassis.console import (
 )
 from chassis.errors import ApiError
 from chassis.runtime import current_runtime
-from services.withdrawals import clock
 from services.withdrawals.domain.workflow import APPLICATION_LABELS, WITHDRAWAL_OFFICER, ApplicationState
 from services.withdrawals.models import Application, Appointment, ConsoleAudit
 from services.withdrawals.staff_api import staff_view, transition

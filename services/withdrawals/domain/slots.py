@@ -7,11 +7,11 @@ job (it must hold under concurrent bookings), this module only says how many pla
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
+from chassis.clock import CHINA_TIME
 from services.withdrawals.domain.errors import SlotUnavailable
 
-CHINA_TIME = timezone(timedelta(hours=8), "CST")
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
