@@ -10,8 +10,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chassis import clock
 from chassis.bus import publish
-from services.accounts.domain.deposits import DepositKind, YearMonth, paid_up_to_after
+from services.accounts.domain.deposits import DepositKind, YearMonth, fully_deposited_months, paid_up_to_after
 from services.accounts.domain.ledger import AccountState, AccountStatus, EntryKind, Posting, post, summary_for
 from services.accounts.events import ACCOUNT_CREDITED, ACCOUNT_DEBITED, STATUS_CHANGED
 from services.accounts.models import FundAccount, LedgerEntry
@@ -39,6 +40,7 @@ def record(
     month: str | None = None,
     unit_amount: Decimal | None = None,
     personal_amount: Decimal | None = None,
+    month_in_full: bool | None = None,
 ) -> LedgerEntry:
     """Append the posting's entry, move the account to its new state and tell the others, all in `session`."""
     entry = posting.entry
@@ -46,7 +48,7 @@ def record(
     account.reserved = posting.state.reserved
     row = LedgerEntry(
         account_id=account.id,
-        posted_on=entry.posted_on or date.today(),
+        posted_on=entry.posted_on or clock.today(),
         kind=entry.kind.value,
         summary=entry.summary,
         amount=entry.amount,
@@ -59,11 +61,11 @@ def record(
     session.add(row)
     session.flush()
     contract = ACCOUNT_CREDITED if entry.kind.is_credit else ACCOUNT_DEBITED
-    publish(session, contract, posted_event(account, row))
+    publish(session, contract, posted_event(account, row, month_in_full))
     return row
 
 
-def posted_event(account: FundAccount, row: LedgerEntry) -> dict:
+def posted_event(account: FundAccount, row: LedgerEntry, month_in_full: bool | None = None) -> dict:
     return {
         "entry_id": str(row.id),
         "account_no": account.account_no,
@@ -74,6 +76,7 @@ def posted_event(account: FundAccount, row: LedgerEntry) -> dict:
         "balance": row.balance_after,
         "posted_on": row.posted_on,
         "month": row.month,
+        "month_in_full": month_in_full,
         "reference": row.reference,
     }
 
@@ -102,7 +105,24 @@ def post_deposit(
         summary=summary_for(entry_kind, month.label),
     )
     account.paid_up_to = str(new_paid_up_to)
-    return record(session, account, posting, month=str(month), unit_amount=unit_amount, personal_amount=personal_amount)
+    earlier = session.scalars(
+        select(LedgerEntry.amount).where(
+            LedgerEntry.account_id == account.id,
+            LedgerEntry.month == str(month),
+            LedgerEntry.kind.in_([kind.value for kind in DEPOSIT_ENTRY_KINDS.values()]),
+        )
+    ).all()
+    paid = [(month, amount) for amount in [*earlier, posting.entry.amount]]
+    in_full = month in fully_deposited_months(paid, account.unit_monthly + account.personal_monthly)
+    return record(
+        session,
+        account,
+        posting,
+        month=str(month),
+        unit_amount=unit_amount,
+        personal_amount=personal_amount,
+        month_in_full=in_full,
+    )
 
 
 def change_account_status(session: Session, account: FundAccount, to: AccountStatus, on: date) -> None:

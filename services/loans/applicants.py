@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from chassis import clock
+from services.accounts.events import continuous_full_deposit_months
 from services.loans.config import LoansConfig
 from services.loans.domain.eligibility import (
     DepositorFacts,
@@ -18,7 +20,14 @@ from services.loans.domain.eligibility import (
 )
 from services.loans.domain.workflow import ApplicationState
 from services.loans.events import WITHDRAWAL_FINISHED
-from services.loans.models import DepositMonth, Depositor, Loan, LoanApplication, WithdrawalInProgress
+from services.loans.models import (
+    BalancePosting,
+    DepositMonth,
+    Depositor,
+    Loan,
+    LoanApplication,
+    WithdrawalInProgress,
+)
 
 # applications that are still moving through review (a new one must wait for them)
 OPEN_APPLICATION_STATES = (
@@ -62,20 +71,38 @@ class EligibilityAnswer:
         }
 
 
-def continuous_deposit_months(session: Session, account_no: str, as_of: date) -> int:
-    """Consecutive deposited months ending this month or last (this month's deposit may not be posted yet)."""
-    months = set(session.scalars(select(DepositMonth.month).where(DepositMonth.account_no == account_no)))
-    year, month = as_of.year, as_of.month
-    if f"{year:04d}-{month:02d}" not in months:
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    count = 0
-    while f"{year:04d}-{month:02d}" in months:
-        count += 1
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return count
+def continuous_deposit_months(session: Session, account_no: str, as_of: date, grace_days: int = 0) -> int:
+    """连续足额缴存 by accounts' one rule, over the months accounts told us were deposited in full."""
+    months = session.scalars(
+        select(DepositMonth.month).where(
+            DepositMonth.account_no == account_no,
+            or_(DepositMonth.paid_on.is_(None), DepositMonth.paid_on <= as_of),
+        )
+    ).all()
+    return continuous_full_deposit_months(months, as_of, grace_days)
 
 
-def find_applicant(session: Session, as_of: date, *, account_no: str | None = None, id_number: str | None = None):
+def _balance_on(session: Session, depositor: Depositor, as_of: date) -> Decimal:
+    """The balance today, or at the end of a past day (its last posting then; none yet means nothing then)."""
+    if as_of >= clock.today():
+        return depositor.balance
+    balance = session.scalar(
+        select(BalancePosting.balance)
+        .where(BalancePosting.account_no == depositor.account_no, BalancePosting.posted_on <= as_of)
+        .order_by(BalancePosting.posted_on.desc(), BalancePosting.occurred_at.desc())
+        .limit(1)
+    )
+    return Decimal("0.00") if balance is None else balance
+
+
+def find_applicant(
+    session: Session,
+    as_of: date,
+    *,
+    account_no: str | None = None,
+    id_number: str | None = None,
+    grace_days: int = 0,
+):
     """The Applicant for an account number (or an ID number: a co-borrower), or None when accounts never told us."""
     if account_no is not None:
         depositor = session.get(Depositor, account_no)
@@ -105,8 +132,8 @@ def find_applicant(session: Session, as_of: date, *, account_no: str | None = No
     facts = DepositorFacts(
         id_number=depositor.id_number,
         account_status=depositor.status,
-        balance=depositor.balance,
-        continuous_deposit_months=continuous_deposit_months(session, depositor.account_no, as_of),
+        balance=_balance_on(session, depositor, as_of),
+        continuous_deposit_months=continuous_deposit_months(session, depositor.account_no, as_of, grace_days),
         deposit_base=depositor.deposit_base,
         has_open_loan=has_open_loan,
         withdrawal_in_progress=withdrawing,
@@ -123,7 +150,7 @@ def check_applicant(
     ignore_application_id: str | None = None,
 ) -> EligibilityAnswer:
     """Every rule the applicant (and co-borrower) fail for the request in `body` (the API's field names)."""
-    applicant = find_applicant(session, as_of, account_no=account_no)
+    applicant = find_applicant(session, as_of, account_no=account_no, grace_days=config.deposit_grace_days)
     if applicant is None:
         failure = EligibilityFailure("DEPOSITOR_UNKNOWN", "未查询到您的住房公积金缴存信息，请联系所属管理中心")
         return EligibilityAnswer(None, (failure,), None)
@@ -131,7 +158,9 @@ def check_applicant(
     co_facts = None
     co_borrower = body.get("co_borrower")
     if co_borrower:
-        co_applicant = find_applicant(session, as_of, id_number=co_borrower["id_number"].strip().upper())
+        co_applicant = find_applicant(
+            session, as_of, id_number=co_borrower["id_number"].strip().upper(), grace_days=config.deposit_grace_days
+        )
         if co_applicant is not None:
             co_facts = co_applicant.facts
     open_applications = (

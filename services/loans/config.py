@@ -37,6 +37,9 @@ class LoansConfig(ServiceConfig):
     # penalty interest (罚息) runs at the contract rate raised by this factor, per day on the overdue instalment
     penalty_rate_multiplier: str = "1.5"
     due_reminder_days: int = 3
+    # days after a month's end before its deposit counts as due (连续足额缴存; HALL_DEPOSIT_GRACE_DAYS serves
+    # loans and withdrawals alike, so both count the same months)
+    deposit_grace_days: int = 0
 
     def banks(self) -> list[dict[str, str]]:
         return [dict(zip(("code", "name"), item.split("=", 1), strict=True)) for item in self.entrusted_banks]

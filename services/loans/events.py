@@ -1,12 +1,12 @@
 """Events the loans service publishes (contracts) and the handlers of those it consumes."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from marshmallow import Schema, fields
 
 from chassis.bus import EventContract, Subscriptions
 from services.accounts import events as accounts_events
-from services.loans.models import DepositMonth, Depositor, WithdrawalInProgress
+from services.loans.models import BalancePosting, DepositMonth, Depositor, WithdrawalInProgress
 from services.withdrawals import events as withdrawals_events
 
 handlers = Subscriptions("loans")
@@ -137,9 +137,19 @@ def remember_depositor(delivery) -> None:
 @handlers.on(accounts_events.ACCOUNT_CREDITED, accounts_events.ACCOUNT_DEBITED, purpose="balances")
 def remember_posting(delivery) -> None:
     data, at = delivery.data, delivery.event.occurred_at
-    month = data.get("month") if data["kind"] in DEPOSIT_KINDS else None
+    month = data.get("month") if data["kind"] in DEPOSIT_KINDS and data.get("month_in_full", True) else None
     if month and delivery.session.get(DepositMonth, (data["account_no"], month)) is None:
-        delivery.session.add(DepositMonth(account_no=data["account_no"], month=data["month"]))
+        delivery.session.add(DepositMonth(account_no=data["account_no"], month=month, paid_on=data["posted_on"]))
+    if delivery.session.get(BalancePosting, data["entry_id"]) is None:
+        delivery.session.add(
+            BalancePosting(
+                entry_id=data["entry_id"],
+                account_no=data["account_no"],
+                posted_on=data["posted_on"],
+                occurred_at=at,
+                balance=data["balance"],
+            )
+        )
     depositor = delivery.session.get(Depositor, data["account_no"])
     if depositor is None:
         # registration not seen yet: a retry brings it back after accounts.depositor.registered
@@ -179,8 +189,4 @@ def remember_withdrawal(delivery) -> None:
 
 
 def _is_newer(at: datetime, seen: datetime | None) -> bool:
-    if seen is None:
-        return True
-    if seen.tzinfo is None:  # SQLite hands back naive datetimes
-        seen = seen.replace(tzinfo=UTC)
-    return at >= seen
+    return seen is None or at >= seen

@@ -8,7 +8,6 @@ from typing import ClassVar
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from chassis.db import BigId, Money
+from chassis.db import BigId, Money, UtcDateTime
 
 
 def new_id() -> str:
@@ -46,17 +45,33 @@ class Depositor(Base):
     balance: Mapped[Decimal] = mapped_column(Money)
     deposit_base: Mapped[Decimal] = mapped_column(Money)
     # the event time of the latest balance and status we applied: older events arriving late are ignored
-    balance_as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    status_as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    balance_as_of: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status_as_of: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class BalancePosting(Base):
+    """The balance after each posting accounts told us of, by its business day: an eligibility check as of a past
+    day (the figures an application had at submission) sees the balance of that day."""
+
+    __tablename__ = "balance_postings"
+    __table_args__ = (Index("ix_balance_postings_account_day", "account_no", "posted_on", "occurred_at"),)
+
+    entry_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # accounts' ledger entry
+    account_no: Mapped[str] = mapped_column(String(32))
+    posted_on: Mapped[date] = mapped_column(Date)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)  # orders the postings of one day
+    balance: Mapped[Decimal] = mapped_column(Money)
 
 
 class DepositMonth(Base):
-    """A month (YYYY-MM) for which a regular or supplementary deposit was posted: continuity is counted here."""
+    """A month (YYYY-MM) deposited in full, and the day it was (a 补缴 pays a past month late): continuity is
+    counted here, as of any day."""
 
     __tablename__ = "deposit_months"
 
     account_no: Mapped[str] = mapped_column(String(32), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    paid_on: Mapped[date | None] = mapped_column(Date)  # None for months recorded before it was kept
 
 
 class WithdrawalInProgress(Base):
@@ -107,8 +122,8 @@ class LoanApplication(Base):
     state: Mapped[str] = mapped_column(String(32))
     preliminary_reviewer: Mapped[str | None] = mapped_column(String(64))
     contract_no: Mapped[str | None] = mapped_column(String(32), unique=True)
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     # two officers acting at once: the second UPDATE matches no row (StaleDataError → 409)
@@ -128,7 +143,7 @@ class ApplicationTransition(Base):
     application_id: Mapped[str] = mapped_column(ForeignKey("loan_applications.id"), index=True)
     from_state: Mapped[str | None] = mapped_column(String(32))
     to_state: Mapped[str] = mapped_column(String(32))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
     actor: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(24))
     opinion: Mapped[str | None] = mapped_column(String(500))
@@ -215,7 +230,7 @@ class ConsoleAuditEntry(Base):
     __tablename__ = "console_audit_log"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     staff: Mapped[str] = mapped_column(String(64), index=True)
     action: Mapped[str] = mapped_column(String(24))  # view_case | search | transition | login
     application_id: Mapped[str | None] = mapped_column(String(36), index=True)

@@ -12,9 +12,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chassis import clock
 from chassis.bus import publish
 from chassis.errors import ApiError
-from services.withdrawals import clock
+from services.accounts.events import continuous_full_deposit_months
 from services.withdrawals.domain.errors import RuleViolation
 from services.withdrawals.domain.reason_catalogue import catalogue_for
 from services.withdrawals.domain.rules import (
@@ -60,7 +61,7 @@ def applicant_of(session: Session, account_no: str | None) -> Applicant:
     return applicant
 
 
-def facts_for(session: Session, applicant: Applicant, today) -> ApplicantFacts:
+def facts_for(session: Session, applicant: Applicant, today, grace_days: int = 0) -> ApplicantFacts:
     own = session.scalars(select(Application).where(Application.account_no == applicant.account_no)).all()
     counted = [case for case in own if case.state not in NOT_COUNTED]
     reserved = sum((case.amount for case in counted if case.state in HOLDING_FUNDS), Decimal("0.00"))
@@ -73,11 +74,9 @@ def facts_for(session: Session, applicant: Applicant, today) -> ApplicantFacts:
         account_status=applicant.status,
         balance=applicant.balance,
         available=applicant.balance - reserved,
-        continuous_deposit_months=continuous_months(set(months), today),
+        continuous_deposit_months=continuous_full_deposit_months(months.all(), today, grace_days),
         previous_withdrawals=tuple(
-            PreviousWithdrawal(
-                case.reason, clock.today_in_china(clock.from_db(case.created_at)), case.amount, case.reference
-            )
+            PreviousWithdrawal(case.reason, clock.day_of(case.created_at), case.amount, case.reference)
             for case in counted
         ),
         withdrawal_in_progress=any(case.state not in FINISHED_APPLICATION_STATES for case in own),
@@ -85,27 +84,17 @@ def facts_for(session: Session, applicant: Applicant, today) -> ApplicantFacts:
     )
 
 
-def continuous_months(months: set[str], today) -> int:
-    """Months paid without a gap up to the latest one; deposits post a month or two late, so a run ending
-    more than two months ago has been broken."""
-    if not months:
-        return 0
-    latest = max(months)
-    year, month = int(latest[:4]), int(latest[5:7])
-    if (today.year * 12 + today.month) - (year * 12 + month) > 2:
-        return 0
-    count = 0
-    while f"{year:04d}-{month:02d}" in months:
-        count += 1
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return count
-
-
 def submit(
-    session: Session, applicant: Applicant, body: dict, submitted_by: str, first: Transition | None = None
+    session: Session,
+    applicant: Applicant,
+    body: dict,
+    submitted_by: str,
+    first: Transition | None = None,
+    grace_days: int = 0,
 ) -> Application:
-    """A new case checked against every rule; `first` opens it otherwise than online (at the counter)."""
-    today = clock.today_in_china()
+    """A new case checked against every rule; `first` opens it otherwise than online (at the counter);
+    `grace_days` is the centre's deposit grace (连续足额缴存)."""
+    today = clock.today()
     request = WithdrawalRequest(
         reason=str(body.get("reason") or ""),
         amount=body.get("amount"),
@@ -115,7 +104,7 @@ def submit(
         card_holder=body.get("card_holder"),
     )
     catalogue = catalogue_for(applicant.center)
-    check = check_pre_application(request, facts_for(session, applicant, today), catalogue)
+    check = check_pre_application(request, facts_for(session, applicant, today, grace_days), catalogue)
     if not check.passed:
         refused = check.failures
         detail = f"提取申请未通过校验，共{len(refused)}项不符合：" + "；".join(item.message for item in refused)
@@ -259,5 +248,5 @@ def staff_actor(caller) -> Actor:
 
 
 def stamp(moment: datetime | None) -> str | None:
-    shown = clock.in_china(moment)
+    shown = clock.to_china(moment)
     return shown.isoformat(timespec="seconds") if shown else None

@@ -15,3 +15,5 @@ class WithdrawalsConfig(ServiceConfig):
     branch_cache_seconds: int = 300
     # the console's staff session cookie is marked Secure behind HTTPS; off for plain-HTTP development
     secure_cookies: bool = False
+    # days after a month's end before its deposit counts as due (连续足额缴存; see LoansConfig)
+    deposit_grace_days: int = 0

@@ -16,10 +16,10 @@ Paid-up-to month (缴至年月), decided here:
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from chassis.clock import YearMonth
 from chassis.money import round_fen, round_yuan
 from services.accounts.domain.errors import RuleViolation
 
@@ -41,50 +41,6 @@ class DepositKind(StrEnum):
     @property
     def label(self) -> str:
         return {"regular": "汇缴", "supplementary": "补缴"}[self.value]
-
-
-@dataclass(frozen=True, order=True)
-class YearMonth:
-    """A calendar month, written "2026-03" in the API and 2026年03月 to users."""
-
-    year: int
-    month: int
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.month <= 12 or not 1 <= self.year <= 9999:
-            raise RuleViolation("INVALID_MONTH", f"年月不正确：{self.year}-{self.month}", field="month")
-
-    @classmethod
-    def parse(cls, text: str) -> "YearMonth":
-        """Accepts "2026-03" and "202603"."""
-        digits = (text or "").strip().replace("-", "")
-        if len(digits) != 6 or not digits.isdigit():
-            raise RuleViolation("INVALID_MONTH", f"年月格式应为YYYY-MM：{text}", field="month")
-        return cls(int(digits[:4]), int(digits[4:]))
-
-    @classmethod
-    def of(cls, day: date) -> "YearMonth":
-        return cls(day.year, day.month)
-
-    def plus(self, months: int) -> "YearMonth":
-        index = self.year * 12 + self.month - 1 + months
-        return YearMonth(index // 12, index % 12 + 1)
-
-    def next(self) -> "YearMonth":
-        return self.plus(1)
-
-    def previous(self) -> "YearMonth":
-        return self.plus(-1)
-
-    def first_day(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}年{self.month:02d}月"
-
-    def __str__(self) -> str:
-        return f"{self.year}-{self.month:02d}"
 
 
 @dataclass(frozen=True)
@@ -188,19 +144,3 @@ def fully_deposited_months(
         return required[month] if isinstance(required, Mapping) else required
 
     return {month for month, amount in paid.items() if amount >= required_for(month)}
-
-
-def continuous_months(deposited_months: Iterable[YearMonth], up_to: YearMonth | None = None) -> int:
-    """How many months in a row, ending at `up_to` (default: the latest deposited month), were deposited.
-
-    A missing month breaks the run; when `up_to` itself was not deposited the count is 0.
-    """
-    months = set(deposited_months)
-    if not months:
-        return 0
-    month = up_to or max(months)
-    count = 0
-    while month in months:
-        count += 1
-        month = month.previous()
-    return count

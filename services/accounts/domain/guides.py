@@ -11,7 +11,9 @@ An article is content/guides/<anything>.md and starts with
     summary: 一句话简介（可选）
     ---
 
-followed by the Markdown body. The front-matter is a few `key: value` lines, parsed here by hand.
+followed by the Markdown body. The front-matter is a few `key: value` lines, parsed here by hand. A body may
+quote a rule the code applies by its name in double braces, e.g. `{{连续足额缴存}}`: the article then says
+exactly what the hall counts, and cannot drift from it.
 """
 
 from dataclasses import dataclass
@@ -21,11 +23,13 @@ from functools import cache
 from pathlib import Path
 
 from services.accounts.domain.directory import default_directory
+from services.accounts.events import CONTINUITY_RULE_TEXT
 from services.accounts.domain.errors import RuleViolation
 
 GUIDES_FOLDER = Path(__file__).resolve().parent.parent / "content" / "guides"
 ALL_CENTERS = "all"
 _REQUIRED_KEYS = ("id", "title", "category", "center", "updated")
+RULES_QUOTED = {"{{连续足额缴存}}": CONTINUITY_RULE_TEXT}
 
 
 class GuideCategory(StrEnum):
@@ -82,6 +86,8 @@ def parse_guide(text: str, source: str = "<text>") -> Guide:
     except ValueError as error:
         raise MalformedGuide(f"{source}: {error}") from None
     body = "\n".join(lines[closing + 1 :]).strip()
+    for name, rule in RULES_QUOTED.items():
+        body = body.replace(name, rule)
     if not body:
         raise MalformedGuide(f"{source}: the article has no body")
     return Guide(

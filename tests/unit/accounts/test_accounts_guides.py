@@ -5,6 +5,7 @@ import pytest
 from services.accounts.domain.directory import default_directory
 from services.accounts.domain.errors import RuleViolation
 from services.accounts.domain.guides import GuideCategory, MalformedGuide, default_guides, parse_guide
+from services.accounts.events import CONTINUITY_RULE_TEXT
 
 
 def test_there_are_at_least_three_loan_and_three_withdrawal_articles_with_bodies():
@@ -81,3 +82,8 @@ def test_front_matter_is_parsed_by_hand():
 def test_a_malformed_article_is_refused_at_load_time(text):
     with pytest.raises(MalformedGuide):
         parse_guide(text)
+
+
+def test_the_loan_conditions_article_quotes_the_continuity_rule_the_hall_counts_with():
+    article = default_guides().get("loan-conditions")
+    assert CONTINUITY_RULE_TEXT in article.body and "{{" not in article.body
