@@ -19,11 +19,19 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
 
     @app.cli.command("seed")
     def seed() -> None:
-        """Load the demo data (idempotent)."""
+        """Load the demo data (idempotent), with this service's relay and consumers running meanwhile: a seed may
+        build on what the others' seeds published (loans files its demo applications on accounts' deposits), and
+        what it publishes itself is sent before the command ends."""
         if runtime.service.seed is None:
             click.echo(f"{runtime.name}: no demo data")
             return
-        runtime.service.seed(runtime)
+        runtime.start_workers()
+        try:
+            runtime.service.seed(runtime)
+            if not runtime.wait_for_outbox_sent(timeout=120):
+                raise click.ClickException(f"{runtime.name}: demo events not all sent to the broker within 120 s")
+        finally:
+            runtime.stop()
         click.echo(f"{runtime.name}: demo data loaded")
 
     @app.cli.command("declare-topology")

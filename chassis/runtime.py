@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -98,6 +99,22 @@ class Runtime:
                 self.subscriptions,
                 self.config.queue_type,
             )
+
+    def wait_for_outbox_sent(self, timeout: float) -> bool:
+        """True once every outbox row is sent (the relay must be running); False if `timeout` passes first."""
+        from sqlalchemy import func, select
+
+        from chassis.bus.tables import outbox
+
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.db.read() as connection:
+                unsent = connection.scalar(select(func.count()).where(outbox.c.sent_at.is_(None)))
+            if not unsent:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
 
     def _spawn(self, name: str, target) -> None:
         thread = threading.Thread(target=target, args=(self.stop_event,), name=name, daemon=True)

@@ -1,28 +1,40 @@
-"""Demo data for `make run`, the same every time and safe to load twice: six depositors in five centres with
-monthly deposits from July 2023 to October 2026, one supplementary deposit, three interest settlements, a
-rent withdrawal and a sealed account. 张伟 and 李娜 are the shared demo people every service agrees on.
+"""Demo data for `make run`, dated from today and safe to load twice: depositors in every centre with monthly
+deposits over the last three years up to the latest month due, one supplementary deposit, an interest
+settlement on each 30 June, a rent withdrawal and a sealed account. 张伟 and 李娜 are the shared demo people every
+service agrees on.
 
 Every step goes through the service's own operations (batches, settlement), which are idempotent, so a second
 run replays them and changes nothing.
 """
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime, time
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from chassis import clock
+from chassis.bus.outbox import history_at
 from chassis.pii import id_check_char
 from chassis.runtime import Runtime
 from services.accounts import operations
 from services.accounts.deposit_batches import run_deposit_batch
 from services.accounts.domain.deposits import DepositKind, YearMonth
 from services.accounts.domain.ledger import EntryKind, post, summary_for
-from services.accounts.models import Depositor, LedgerEntry
+from services.accounts.models import Depositor, FundAccount, LedgerEntry
 from services.accounts.postings import lock_account, record, state_of
 
-FIRST_MONTH, LAST_MONTH = YearMonth(2023, 7), YearMonth(2026, 10)
-OPENED_ON = "2023-07-01"
+# The demo's history, counted from today (the hall's clock), so that it never ages: three years and four months of
+# deposits up to the latest month due, interest on every 30 June since, and the dated events below. The other
+# services' seeds tell the same story: 张伟 rented, was refused a rent withdrawal online (withdrawals), was paid one
+# at the counter, then bought a home with a fund loan (loans), which he is repaying.
+HISTORY_MONTHS = 40
+DEPOSIT_DAY = 15  # employers pay each month's deposit on the 15th
+MISSED_MONTHS_AGO = 20  # 李娜's school paid that month late, by 补缴 on the 20th of the month after
+RENT_WITHDRAWAL = ("640100000001", Decimal("5400.00"), 23, "counter-rent-zhangwei", "租房提取")  # months ago
+SEALED_MONTHS_AGO = 4  # 陈静 left the department then; her account is sealed from the 1st
+LI_NA_SCHOOL, CHEN_JING, ZHANG_WEI_ACCOUNT = "DW6403000201", "640000000005", "640100000001"
 
 
 def _id_number(first17: str) -> str:
@@ -61,34 +73,72 @@ PEOPLE = [
     ("周婷", "640104199309090026", "13895000107", "649900000107", "DW6401000701", "6200", "0.12", "0.12"),
 ]
 
-MISSED_MONTH = ("DW6403000201", YearMonth(2025, 3))  # 李娜's school paid March 2025 late, as 补缴
-SUPPLEMENTARY_POSTED_ON = date(2025, 4, 20)
-RENT_WITHDRAWAL = ("640100000001", Decimal("5400.00"), date(2025, 9, 20), "counter-20250920-0001", "租房提取")
-SEALED = ("640000000005", YearMonth(2026, 8))  # 陈静 left the department in August 2026
-
 
 def seed(runtime: Runtime) -> None:
-    _import_people(runtime)
-    month = FIRST_MONTH
-    while month <= LAST_MONTH:
-        if month == SEALED[1] and _status(runtime, SEALED[0]) == "normal":
-            operations.seal_account(runtime, SEALED[0], sealed=True, on=month.first_day())
-        # one transaction per month: the batches themselves are what make a second run a no-op
-        with runtime.db.transaction() as session:
-            for employer in EMPLOYERS:
-                if (employer, month) != MISSED_MONTH:
-                    run_deposit_batch(session, employer, month, DepositKind.REGULAR, date(month.year, month.month, 15))
-            if (month.year, month.month) == (2025, 4):
-                employer, missed = MISSED_MONTH
-                run_deposit_batch(session, employer, missed, DepositKind.SUPPLEMENTARY, SUPPLEMENTARY_POSTED_ON)
-            if (month.year, month.month) == (2025, 9):
-                _counter_withdrawal(session, *RENT_WITHDRAWAL)
+    first = _first_month(runtime)
+    with history_at(clock.china_moment(first.first_day(), time(9))):
+        _import_people(runtime, first)
+    for moment, step in _history(first, clock.today()):
+        with history_at(moment):
+            step(runtime)
+
+
+def _first_month(runtime: Runtime) -> YearMonth:
+    """The month the demo's history starts: HISTORY_MONTHS before the day it was first loaded, and kept from then
+    on (张伟's opening day), so a later start only adds what has happened since."""
+    with runtime.db.read() as connection:
+        opened = connection.scalar(select(FundAccount.opened_on).where(FundAccount.account_no == ZHANG_WEI_ACCOUNT))
+    return YearMonth.of(opened) if opened else YearMonth.of(clock.today()).plus(-HISTORY_MONTHS)
+
+
+def _history(first: YearMonth, today: date) -> list[tuple[datetime, Callable[[Runtime], None]]]:
+    """Every dated step of the demo up to today, in the order it happened; each is idempotent (a batch per
+    employer, month and kind, a settlement per fund year, a withdrawal by its reference)."""
+    anchor = first.plus(HISTORY_MONTHS)  # the month the demo was first loaded
+    missed = anchor.plus(-MISSED_MONTHS_AGO)
+    steps: list[tuple[date, time, Callable[[Runtime], None]]] = []
+    month = first
+    while month <= YearMonth.of(today):
+        steps.append((month.day(DEPOSIT_DAY), time(10), partial(_monthly_deposits, month=month, missed=missed)))
         if month.month == 6:
-            operations.settle_interest(runtime, month.year)
+            steps.append((month.last_day(), time(18), partial(_settle, fund_year=month.year)))
         month = month.next()
+    steps.append((missed.next().day(20), time(10), partial(_supplementary, month=missed)))
+    account_no, amount, months_ago, reference, note = RENT_WITHDRAWAL
+    paid_on = anchor.plus(-months_ago).day(20)
+    steps.append((paid_on, time(11), partial(_counter_withdrawal, account_no, amount, paid_on, reference, note)))
+    sealed_on = anchor.plus(-SEALED_MONTHS_AGO).first_day()
+    steps.append((sealed_on, time(9), partial(_seal, sealed_on=sealed_on)))
+    return [
+        (clock.china_moment(day, at), step)
+        for day, at, step in sorted(steps, key=lambda item: (item[0], item[1]))
+        if day <= today
+    ]
 
 
-def _import_people(runtime: Runtime) -> None:
+def _monthly_deposits(runtime: Runtime, month: YearMonth, missed: YearMonth) -> None:
+    # one transaction per month: the batches themselves are what make a second run a no-op
+    with runtime.db.transaction() as session:
+        for employer in EMPLOYERS:
+            if (employer, month) != (LI_NA_SCHOOL, missed):
+                run_deposit_batch(session, employer, month, DepositKind.REGULAR, month.day(DEPOSIT_DAY))
+
+
+def _supplementary(runtime: Runtime, month: YearMonth) -> None:
+    with runtime.db.transaction() as session:
+        run_deposit_batch(session, LI_NA_SCHOOL, month, DepositKind.SUPPLEMENTARY, month.next().day(20))
+
+
+def _settle(runtime: Runtime, fund_year: int) -> None:
+    operations.settle_interest(runtime, fund_year)
+
+
+def _seal(runtime: Runtime, sealed_on: date) -> None:
+    if _status(runtime, CHEN_JING) == "normal":
+        operations.seal_account(runtime, CHEN_JING, sealed=True, on=sealed_on)
+
+
+def _import_people(runtime: Runtime, first: YearMonth) -> None:
     with runtime.db.transaction() as session:
         known = set(session.scalars(select(Depositor.id_number)))
     rows = [
@@ -102,7 +152,7 @@ def _import_people(runtime: Runtime) -> None:
             "deposit_base": base,
             "employer_ratio": employer_ratio,
             "personal_ratio": personal_ratio,
-            "opened_on": OPENED_ON,
+            "opened_on": first.first_day().isoformat(),
             "account_no": account_no,
         }
         for name, id_number, mobile, account_no, employer, base, employer_ratio, personal_ratio in PEOPLE
@@ -117,14 +167,17 @@ def _status(runtime: Runtime, account_no: str) -> str:
         return lock_account(session, account_no).status
 
 
-def _counter_withdrawal(session: Session, account_no: str, amount: Decimal, on: date, reference: str, note: str):
+def _counter_withdrawal(
+    account_no: str, amount: Decimal, on: date, reference: str, note: str, runtime: Runtime
+) -> None:
     """A withdrawal paid at the counter (no online reservation): a direct debit."""
-    done = session.scalar(select(LedgerEntry.id).where(LedgerEntry.reference == reference))
-    if done is not None:
-        return
-    account = lock_account(session, account_no)
-    kind = EntryKind.WITHDRAWAL
-    posting = post(
-        state_of(account), kind, amount, posted_on=on, reference=reference, summary=summary_for(kind, note=note)
-    )
-    record(session, account, posting)
+    with runtime.db.transaction() as session:
+        done = session.scalar(select(LedgerEntry.id).where(LedgerEntry.reference == reference))
+        if done is not None:
+            return
+        account = lock_account(session, account_no)
+        kind = EntryKind.WITHDRAWAL
+        posting = post(
+            state_of(account), kind, amount, posted_on=on, reference=reference, summary=summary_for(kind, note=note)
+        )
+        record(session, account, posting)

@@ -1,13 +1,13 @@
 """Handlers of the events notifications consumes: the contacts replica, codes, and every business notice."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from chassis import clock
 from services.accounts.events import CONTACT_CHANGED, DEPOSITOR_REGISTERED
 from services.notifications.delivery import queue_notice
-from services.notifications.domain.delivery import CHINA_TIME
 from services.notifications.events import handlers
-from services.notifications.models import Recipient, as_utc
+from services.notifications.models import Recipient
 from services.notifications.notices import BUSINESS_NOTICES, CODE_NOTICES, notice_for
 
 log = logging.getLogger("notifications.consumers")
@@ -21,7 +21,7 @@ def keep_contact(delivery) -> None:
     if recipient is None:
         recipient = Recipient(account_no=data["account_no"], name="", contact_as_of=occurred, mobile=data["mobile"])
         delivery.session.add(recipient)
-    elif as_utc(recipient.contact_as_of) <= occurred:
+    elif recipient.contact_as_of <= occurred:
         recipient.mobile, recipient.contact_as_of = data["mobile"], occurred
     recipient.id_number, recipient.center = data["id_number"], data["center"]
     if data.get("name"):
@@ -43,13 +43,10 @@ def _deliver(delivery) -> None:
     notice = notice_for(delivery.data, delivery.event)
     if notice is None:
         return
-    if notice.happened_on and notice.happened_on < _today() - timedelta(days=delivery.config.notice_max_age_days):
-        return
+    happened_on = notice.happened_on or clock.day_of(delivery.event.occurred_at)
+    if happened_on < clock.today() - timedelta(days=delivery.config.notice_max_age_days):
+        return  # history (a replayed ledger, the demo's past), not news
     if notice.needs_name and not (notice.account_no or notice.id_number):
         log.warning("no account number or ID number in the event: nobody to notify")
         return
     queue_notice(delivery.session, notice, delivery.event, delivery.config)
-
-
-def _today():
-    return datetime.now(CHINA_TIME).date()

@@ -10,6 +10,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from chassis import clock
 from chassis.bus import Envelope, publish
 from chassis.db import Database
 from chassis.logs import correlation_id_var
@@ -24,7 +25,7 @@ from services.notifications.domain.delivery import (
     send_time,
 )
 from services.notifications.events import SMS_DELIVERED, SMS_FAILED
-from services.notifications.models import InAppMessage, Recipient, SmsDelivery, as_utc, utc_now
+from services.notifications.models import InAppMessage, Recipient, SmsDelivery
 from services.notifications.notices import Notice
 from services.notifications.providers import ProviderError, SmsProvider
 
@@ -71,19 +72,26 @@ def queue_notice(session: Session, notice: Notice, envelope: Envelope, config: N
     body = templates.render(notice.template, params)  # a template the event cannot fill fails here, loudly
     message = None
     if template.in_app and account_no:
-        message = _add_in_app(session, envelope.id, account_no, notice.template, params)
+        message = _add_in_app(session, envelope, account_no, notice.template, params)
     delivery = _add_sms(session, envelope, notice.template, mobile, account_no, body, config)
     return Queued(delivery, message)
 
 
-def _add_in_app(session: Session, source: str, account_no: str, key: str, params: dict) -> InAppMessage:
+def _add_in_app(session: Session, envelope: Envelope, account_no: str, key: str, params: dict) -> InAppMessage:
     existing = session.scalars(
-        select(InAppMessage).where(InAppMessage.source_event_id == source, InAppMessage.account_no == account_no)
+        select(InAppMessage).where(InAppMessage.source_event_id == envelope.id, InAppMessage.account_no == account_no)
     ).first()
     if existing is not None:
         return existing
     title, text = templates.render_in_app(key, params)
-    message = InAppMessage(account_no=account_no, source_event_id=source, template=key, title=title, body=text)
+    message = InAppMessage(
+        account_no=account_no,
+        source_event_id=envelope.id,
+        template=key,
+        title=title,
+        body=text,
+        created_at=min(envelope.occurred_at, clock.now()),  # dated when it happened, never in the future
+    )
     session.add(message)
     return message
 
@@ -104,7 +112,7 @@ def _add_sms(
         return existing
     template = templates.TEMPLATES[key]
     policy = config.delivery_policy()
-    now = utc_now()
+    now = clock.now()
     delivery = SmsDelivery(
         delivery_key=unique,
         source_event_id=envelope.id,
@@ -150,7 +158,7 @@ def _planned_to(session: Session, number: str, now: datetime, config: Notificati
             SmsDelivery.planned_at > since,
         )
     ).all()
-    return [as_utc(row) for row in rows]
+    return list(rows)
 
 
 def wake_senders() -> None:
@@ -174,7 +182,7 @@ def send_due(db: Database, config: NotificationsConfig, provider: SmsProvider, b
 def _claim(db: Database, config: NotificationsConfig, batch: int) -> list[str]:
     """Mark due texts `sending` for a while, so a second sender (another worker) leaves them alone; a text
     whose sender died mid-call is due again when that lease runs out."""
-    now = utc_now()
+    now = clock.now()
     with db.transaction() as session:
         rows = session.scalars(
             select(SmsDelivery)
@@ -196,11 +204,11 @@ def _claim(db: Database, config: NotificationsConfig, batch: int) -> list[str]:
 def _send_one(db: Database, config: NotificationsConfig, provider: SmsProvider, delivery_id: str) -> None:
     with db.transaction() as session:
         delivery = session.get(SmsDelivery, delivery_id)
-        mobile, body, stale_at = delivery.mobile, delivery.body, as_utc(delivery.stale_at)
+        mobile, body, stale_at = delivery.mobile, delivery.body, delivery.stale_at
         correlation = delivery.correlation_id
     token = correlation_id_var.set(correlation or None)
     try:
-        if stale_at is not None and utc_now() > stale_at:
+        if stale_at is not None and clock.now() > stale_at:
             _record_failure(db, delivery_id, "STALE", STALE_REASON, retryable=False, config=config)
             return
         try:
@@ -217,7 +225,7 @@ def _send_one(db: Database, config: NotificationsConfig, provider: SmsProvider, 
 def _record_sent(db: Database, delivery_id: str, message_id: str) -> None:
     with db.transaction() as session:
         delivery = session.get(SmsDelivery, delivery_id)
-        delivery.status, delivery.sent_at = "sent", utc_now()
+        delivery.status, delivery.sent_at = "sent", clock.now()
         delivery.provider_message_id, delivery.next_attempt_at = message_id, None
         delivery.error_code = delivery.error = None
         _forget_secret(delivery)
@@ -239,7 +247,7 @@ def _record_failure(
     db: Database, delivery_id: str, code: str, reason: str, retryable: bool, config: NotificationsConfig
 ) -> None:
     policy = config.delivery_policy()
-    now = utc_now()
+    now = clock.now()
     with db.transaction() as session:
         delivery = session.get(SmsDelivery, delivery_id)
         delivery.error_code, delivery.error = code, reason
@@ -250,7 +258,7 @@ def _record_failure(
                 delivery.attempts,
                 now,
                 urgent=delivery.urgent,
-                requested_at=as_utc(delivery.requested_at),
+                requested_at=delivery.requested_at,
                 stale_after=template.stale_after,
                 policy=policy,
             )

@@ -1,14 +1,14 @@
-"""Demo data: a few messages in 张伟's message centre, and the demo depositors' contacts. Idempotent."""
+"""Demo data: the demo depositors' contacts, so codes reach them before accounts' events arrive. Idempotent.
 
-from datetime import UTC, datetime, timedelta
+张伟's message centre fills from the demo's own events, each message dated when its event happened (the other
+services' seeds tell their history at the moments it happened; anything older than `notice_max_age_days` is
+history, not news, and makes no message).
+"""
 
-from sqlalchemy import select
+from datetime import UTC, datetime
 
 from chassis.runtime import Runtime
-from services.notifications.domain.templates import render_in_app
-from services.notifications.models import InAppMessage, Recipient
-
-ZHANG_WEI = "640100000001"
+from services.notifications.models import Recipient
 
 # accounts' events bring the real replica; this only makes the demo work before they arrive, and any
 # event is newer than it
@@ -18,30 +18,8 @@ _CONTACTS = (
 )
 _LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
-_MESSAGES = (
-    (
-        "seed:zhangwei:deposit-2026-01",
-        "deposit.posted",
-        30,
-        {"month": "2026-01", "amount": "1440.00", "balance": "56789.12"},
-    ),
-    (
-        "seed:zhangwei:deposit-2026-02",
-        "deposit.posted",
-        2,
-        {"month": "2026-02", "amount": "1440.00", "balance": "58229.12"},
-    ),
-    (
-        "seed:zhangwei:interest-2025",
-        "interest.settled",
-        60,
-        {"fund_year": "2024-2025", "interest": "812.34", "settled_on": "2025-06-30", "balance": "52000.00"},
-    ),
-)
-
 
 def seed(runtime: Runtime) -> None:
-    now = datetime.now(UTC)
     with runtime.db.transaction() as session:
         for account_no, id_number, mobile, center, name in _CONTACTS:
             if session.get(Recipient, account_no) is None:
@@ -55,21 +33,3 @@ def seed(runtime: Runtime) -> None:
                         contact_as_of=_LONG_AGO,
                     )
                 )
-        existing = set(
-            session.scalars(select(InAppMessage.source_event_id).where(InAppMessage.account_no == ZHANG_WEI))
-        )
-        for source, template, days_ago, params in _MESSAGES:
-            if source in existing:
-                continue
-            title, body = render_in_app(template, {"name": "张伟", **params})
-            session.add(
-                InAppMessage(
-                    account_no=ZHANG_WEI,
-                    source_event_id=source,
-                    template=template,
-                    title=title,
-                    body=body,
-                    created_at=now - timedelta(days=days_ago),
-                    read_at=now - timedelta(days=days_ago - 1) if days_ago > 30 else None,
-                )
-            )

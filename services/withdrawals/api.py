@@ -1,9 +1,12 @@
 """The depositor's withdrawals API: reasons, pre-applications with their timeline, branch slots, appointments."""
 
+from datetime import timedelta
+
 from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from chassis import clock
 from chassis.api import ListArgs, idempotent, page_schema, paginate, within_dates
 from chassis.auth import current_caller, depositor_required
 from chassis.errors import ApiError
@@ -19,6 +22,7 @@ from services.withdrawals.schemas import (
     ApplicationOut,
     AppointmentIn,
     AppointmentOut,
+    BookingWindowOut,
     BranchesOut,
     ReasonsArgs,
     ReasonsOut,
@@ -74,7 +78,9 @@ def submit(body):
     try:
         with _db().transaction() as session:
             applicant = cases.applicant_of(session, caller.acct)
-            case = cases.submit(session, applicant, body, caller.sub)
+            case = cases.submit(
+                session, applicant, body, caller.sub, grace_days=current_runtime().config.deposit_grace_days
+            )
             return application_out(case, cases.timeline_of(session, case))
     except IntegrityError:
         raise ApiError("WITHDRAWAL_IN_PROGRESS", "您有一笔提取申请正在办理中，办结或撤销后才能再次申请", 409) from None
@@ -145,6 +151,14 @@ def _branch(code: str):
     if branch is None:
         raise ApiError("BRANCH_NOT_FOUND", "网点不存在", 404)
     return branch
+
+
+@blp.route("/booking-window", methods=["GET"])
+@blp.response(200, BookingWindowOut)
+def booking_window():
+    """可预约的日期范围（按北京时间的今天计算）"""
+    today, days = clock.today(), current_runtime().config.max_days_ahead
+    return {"today": today, "first_day": today, "last_day": today + timedelta(days=days), "max_days_ahead": days}
 
 
 @blp.route("/branches/<code>/slots", methods=["GET"])

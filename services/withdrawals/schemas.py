@@ -180,6 +180,13 @@ class SlotsOut(Schema):
     items = fields.List(fields.Nested(SlotOut))
 
 
+class BookingWindowOut(Schema):
+    today = fields.Date(metadata={"description": "今天（北京时间）"})
+    first_day = fields.Date()
+    last_day = fields.Date()
+    max_days_ahead = fields.Integer()
+
+
 class BranchOut(Schema):
     code = fields.String()
     name = fields.String()

@@ -1,16 +1,19 @@
-"""Demo data: 张伟's and 李娜's withdrawal cases in several states and a booked appointment for 张伟 (idempotent).
+"""Demo data: 张伟's and 李娜's withdrawal cases in several states, dated from today, and a booked appointment
+for 张伟 on the next working morning (idempotent).
 
 The cases are written as they would have happened (each step in the timeline, each event published), but no
 case is left approved or paid: money moves only through the saga with accounts, never from demo data.
 """
 
 import uuid
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from services.withdrawals import booking, cases, clock
+from chassis import clock
+from chassis.bus.outbox import history_at
+from services.withdrawals import booking, cases
 from services.withdrawals.domain.errors import RuleViolation
 from services.withdrawals.domain.reason_catalogue import catalogue_for
 from services.withdrawals.domain.slots import slot_at
@@ -22,23 +25,34 @@ LI = {"account_no": "640300000002", "id_number": "64030219920720051X", "name": "
 _NS = uuid.UUID("6a1c6f3e-7d1b-4f4e-9a59-0c2b9f1d7e01")
 
 S = ApplicationState
+
+
+def _lease(opened: date) -> dict:
+    start = date(opened.year, opened.month, 1) - timedelta(days=61)
+    start = date(start.year, start.month, 1)
+    end = date(start.year + 1, start.month, 1) - timedelta(days=1)
+    return {"monthly_rent": "1500.00", "lease_start": start.isoformat(), "lease_end": end.isoformat()}
+
+
+# person, key, reason, amount, card, fields from the day it was filed, steps (target, actor, role, opinion),
+# days ago. The story agrees with the other seeds: 张伟 asked for rent money online before he bought his home
+# (refused: the lease was not registered; accounts' demo has the rent paid at the counter a few weeks later),
+# and now holds a fund loan (loans' demo), so nothing of his in progress is a purchase or a rent withdrawal: he
+# cancelled an online illness withdrawal and booked a counter appointment for it instead.
 DEMO_CASES = (
-    # person, key, reason, amount, card, fields, steps (target, actor, role, opinion), days ago
-    (ZHANG, "rent-2025", "07", "5400.00", "6222020200000000014",
-     {"monthly_rent": "1500.00", "lease_start": "2025-03-01", "lease_end": "2026-02-28", "no_home_declared": "true"},
+    (ZHANG, "rent-zhangwei", "07", "5400.00", "6222020200000000014",
+     lambda opened: {**_lease(opened), "no_home_declared": "true"},
      ((S.PREREVIEWED, "staff:wofficer1", "withdrawal_officer", None),
       (S.REJECTED, "staff:wofficer1", "withdrawal_officer", "租赁合同未经登记备案，请补充备案后的租赁合同再申请")),
-     300),
+     760),
     (ZHANG, "illness-cancelled", "09", "8000.00", "6222020200000000014",
-     {"patient_relationship": "父母", "expenses": "12000.00", "diagnosis_date": "2026-01-10"},
+     lambda opened: {"patient_relationship": "父母", "expenses": "12000.00",
+                     "diagnosis_date": (opened - timedelta(days=21)).isoformat()},
      ((S.CANCELLED, "demo:zhangwei01", APPLICANT, None),),
      120),
-    (ZHANG, "purchase-submitted", "01", "60000.00", "6222020200000000014",
-     {"contract_no": "YC-2026-018812", "house_price": "860000.00", "purchase_date": "2026-08-18"},
-     (),
-     2),
     (LI, "repayment-accepted", "06", "12000.00", "6222020200000000022",
-     {"loan_contract_no": "WZ-HL-2021-00345", "loan_bank": "中国建设银行吴忠分行", "loan_outstanding": "286000.00"},
+     lambda opened: {"loan_contract_no": "WZ-HL-2021-00345", "loan_bank": "中国建设银行吴忠分行",
+                     "loan_outstanding": "286000.00"},
      ((S.PREREVIEWED, "staff:wofficer2", "withdrawal_officer", None),
       (S.ACCEPTED, "staff:wofficer1", "withdrawal_officer", None)),
      6),
@@ -52,16 +66,17 @@ def seed(runtime) -> None:
         _appointment(session, runtime.config)
 
 
-def _case(session: Session, person, key, reason_code, amount, card, fields, steps, days_ago) -> None:
+def _case(session: Session, person, key, reason_code, amount, card, fields_then, steps, days_ago) -> None:
     case_id = str(uuid.uuid5(_NS, key))
     if session.get(Application, case_id) is not None:
         return
     reason = catalogue_for(person["center"]).get(reason_code)
     opened = clock.now() - timedelta(days=days_ago)
+    fields = fields_then(clock.day_of(opened))
     finished = steps and steps[-1][0] in (S.REJECTED, S.CANCELLED)
     case = Application(
         id=case_id,
-        application_no=f"TQ{clock.today_in_china(opened):%Y%m%d}{int(uuid.uuid5(_NS, key)) % 10**6:06d}",
+        application_no=f"TQ{clock.day_of(opened):%Y%m%d}{int(uuid.uuid5(_NS, key)) % 10**6:06d}",
         **person,
         reason=reason.code,
         reason_name=reason.name,
@@ -77,13 +92,15 @@ def _case(session: Session, person, key, reason_code, amount, card, fields, step
         updated_at=opened,
     )
     session.add(case)
-    cases.record(session, case, Transition(None, S.SUBMITTED, case.submitted_by, APPLICANT, at=opened))
+    with history_at(opened):
+        cases.record(session, case, Transition(None, S.SUBMITTED, case.submitted_by, APPLICANT, at=opened))
     state = S.SUBMITTED
     for index, (target, actor, role, opinion) in enumerate(steps, start=1):
         moment = opened + timedelta(hours=20 * index)
         if target == S.ACCEPTED:
             case.accepted_by = actor
-        cases.record(session, case, Transition(state, target, actor, role, opinion=opinion, at=moment))
+        with history_at(moment):
+            cases.record(session, case, Transition(state, target, actor, role, opinion=opinion, at=moment))
         state = target
 
 
@@ -94,7 +111,7 @@ def _appointment(session: Session, config) -> None:
     slot = _next_free_morning(config)
     if slot is None:
         return
-    reason = catalogue_for(ZHANG["center"]).get("03")
+    reason = catalogue_for(ZHANG["center"]).get("09")
     appointment = Appointment(
         id=appointment_id,
         **ZHANG,
@@ -114,7 +131,7 @@ def _appointment(session: Session, config) -> None:
 
 
 def _next_free_morning(config):
-    today = clock.today_in_china()
+    today = clock.today()
     for offset in range(1, config.max_days_ahead + 1):
         try:
             return slot_at(today + timedelta(days=offset), time(9, 0), clock.now(), booking.slot_config(config))

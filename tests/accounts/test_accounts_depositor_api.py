@@ -1,9 +1,17 @@
 """What a depositor reads about themselves (info, account, statement, deposits, withdrawals) and nobody else's."""
 
 import itertools
+from datetime import date
 from decimal import Decimal
 
 import pytest
+
+from tests.accounts.demo_dates import (
+    deposited_months,
+    li_na_supplementary,
+    settled_fund_years,
+    zhang_wei_rent_withdrawal_day,
+)
 
 ZHANG_WEI, LI_NA = "640100000001", "640300000002"
 
@@ -23,12 +31,13 @@ def test_basic_info_is_masked_and_the_account_matches_the_statement(accounts_hal
 
     account = client.get("/api/v1/accounts/me/account", headers=headers).get_json()
     assert account["account_no"] == ZHANG_WEI and account["status"] == "normal"
-    assert account["monthly_amount"] == "2040.00" and account["paid_up_to"] == "2026-10"
+    assert account["monthly_amount"] == "2040.00" and account["paid_up_to"] == str(deposited_months()[-1])
     assert account["available"] == account["balance"]
 
     statement = client.get("/api/v1/accounts/me/statement?page_size=100", headers=headers).get_json()
     rows = statement["items"]
-    assert statement["total"] == len(rows) == 40 + 3 + 1  # monthly deposits, three settlements, one withdrawal
+    expected = len(deposited_months()) + len(settled_fund_years()) + 1  # deposits, settlements, one withdrawal
+    assert statement["total"] == len(rows) == expected
     assert rows[0]["balance"] == account["balance"]  # newest first; each row carries the balance after it
     for newer, older in itertools.pairwise(rows):
         assert Decimal(newer["balance"]) == Decimal(older["balance"]) + Decimal(newer["amount"])
@@ -39,15 +48,18 @@ def test_basic_info_is_masked_and_the_account_matches_the_statement(accounts_hal
 def test_statement_takes_a_date_range_and_pages(accounts_hall, as_depositor):
     client = accounts_hall().client("accounts")
     headers = as_depositor(ZHANG_WEI)
+    fund_year = settled_fund_years()[-1]
+    start, end = date(fund_year - 1, 7, 1), date(fund_year, 6, 30)
+    rent_paid = start <= zhang_wei_rent_withdrawal_day() <= end
     year = client.get(
-        "/api/v1/accounts/me/statement?from=2025-07-01&to=2026-06-30&page=2&page_size=5", headers=headers
+        f"/api/v1/accounts/me/statement?from={start}&to={end}&page=2&page_size=5", headers=headers
     ).get_json()
-    assert year["total"] == 12 + 1 + 1  # deposits, the rent withdrawal, the 2026 settlement
+    assert year["total"] == 12 + 1 + rent_paid  # a year of deposits, its settlement, maybe the rent withdrawal
     assert year["page"] == 2 and len(year["items"]) == 5
-    assert all("2025-07-01" <= row["posted_on"] <= "2026-06-30" for row in year["items"])
-    interest = client.get("/api/v1/accounts/me/statement?from=2026-06-30&to=2026-06-30", headers=headers).get_json()
-    assert [row["summary"] for row in interest["items"]] == ["2026年度结息"]
-    backwards = client.get("/api/v1/accounts/me/statement?from=2026-01-01&to=2025-01-01", headers=headers)
+    assert all(str(start) <= row["posted_on"] <= str(end) for row in year["items"])
+    interest = client.get(f"/api/v1/accounts/me/statement?from={end}&to={end}", headers=headers).get_json()
+    assert [row["summary"] for row in interest["items"]] == [f"{fund_year}年度结息"]
+    backwards = client.get(f"/api/v1/accounts/me/statement?from={end}&to={start}", headers=headers)
     assert backwards.status_code == 422 and backwards.get_json()["code"] == "VALIDATION_FAILED"
 
 
@@ -57,16 +69,17 @@ def test_deposits_and_withdrawals_lists_and_details(accounts_hall, as_depositor)
     deposits = client.get("/api/v1/accounts/me/deposits?page_size=100", headers=headers).get_json()["items"]
     supplementary = [row for row in deposits if row["kind"] == "supplementary"]
     assert len(supplementary) == 1
-    assert supplementary[0]["month"] == "2025-03" and supplementary[0]["posted_on"] == "2025-04-20"
+    missed, paid_on = li_na_supplementary()
+    assert supplementary[0]["month"] == str(missed) and supplementary[0]["posted_on"] == str(paid_on)
     assert supplementary[0]["unit_amount"] == "620.00" and supplementary[0]["personal_amount"] == "620.00"
     assert supplementary[0]["amount"] == "1240.00"
     detail = client.get(f"/api/v1/accounts/me/deposits/{supplementary[0]['id']}", headers=headers).get_json()
-    assert detail["summary"] == "2025年03月补缴"
+    assert detail["summary"] == f"{missed.label}补缴"
 
     zhang = as_depositor(ZHANG_WEI)
     withdrawals = client.get("/api/v1/accounts/me/withdrawals", headers=zhang).get_json()["items"]
     assert [(row["posted_on"], row["amount"], row["summary"]) for row in withdrawals] == [
-        ("2025-09-20", "5400.00", "提取（租房提取）")
+        (str(zhang_wei_rent_withdrawal_day()), "5400.00", "提取（租房提取）")
     ]
     one = client.get(f"/api/v1/accounts/me/withdrawals/{withdrawals[0]['id']}", headers=zhang)
     assert one.status_code == 200

@@ -7,10 +7,12 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from chassis import clock
 from chassis.pii import id_check_char
 from services.accounts.domain.interest import FundYear, settle_interest
 from services.accounts.events import ACCOUNT_CREDITED
-from services.accounts.models import Depositor, FundAccount, LedgerEntry
+from services.accounts.models import Depositor, FundAccount, InterestSettlement, LedgerEntry
+from tests.accounts.demo_dates import last_settled_fund_year, month_after_the_demo
 
 ADMIN = "/api/v1/accounts/admin"
 
@@ -77,11 +79,13 @@ def test_import_then_batches_and_settlement_are_idempotent(accounts_hall, as_adm
 def test_settlement_sql_matches_the_pure_function_on_the_demo_data(accounts_hall, mode):
     hall = accounts_hall(mode)
     with hall.runtime("accounts").db.transaction() as session:
+        years = sorted(session.scalars(select(InterestSettlement.fund_year)))
+        assert len(years) >= 3  # every 30 June of the demo's three years and more
         for account in session.scalars(select(FundAccount)):
             entries = session.scalars(
                 select(LedgerEntry).where(LedgerEntry.account_id == account.id).order_by(LedgerEntry.id)
             ).all()
-            for year in (2024, 2025, 2026):
+            for year in years:
                 before = [(e.posted_on, e.amount) for e in entries if e.reference != f"interest-{year}"]
                 posted = [e.amount for e in entries if e.reference == f"interest-{year}"]
                 assert posted == [settle_interest(before, FundYear(year))], (account.account_no, year)
@@ -131,7 +135,7 @@ def test_mobile_change_and_sealing_publish_their_events(accounts_hall, as_admin,
     assert client.post(f"{ADMIN}/accounts/640100000006/seal", headers=as_admin).get_json()["status"] == "sealed"
     account = client.get("/api/v1/accounts/me/account", headers=as_depositor("640100000006")).get_json()
     assert account["status"] == "sealed" and account["status_label"] == "封存"
-    batch = {"employer_account_no": "DW6401000101", "month": "2026-11", "posted_on": "2026-11-15"}
+    batch = {"employer_account_no": "DW6401000101", "month": month_after_the_demo(), "posted_on": str(clock.today())}
     assert client.post(f"{ADMIN}/deposit-batches", json=batch, headers=as_admin).get_json()["accounts"] == 1
     assert client.post(f"{ADMIN}/accounts/640100000006/unseal", headers=as_admin).get_json()["status"] == "normal"
     changes = [(e["status_from"], e["status_to"]) for e in published(hall, "accounts.account.status_changed")]
@@ -155,12 +159,13 @@ def test_operations_need_the_admin_role(accounts_hall, test_tokens, as_depositor
 def test_cli_commands_run_the_same_operations(accounts_hall):
     hall = accounts_hall()
     runner = hall.apps["accounts"].test_cli_runner()
-    result = runner.invoke(args=["deposit-batch", "--employer", "DW6403000201", "--month", "2026-11"])
+    month = month_after_the_demo()
+    result = runner.invoke(args=["deposit-batch", "--employer", "DW6403000201", "--month", month])
     assert result.exit_code == 0, result.output
     assert '"accounts": 1' in result.output
-    replay = runner.invoke(args=["deposit-batch", "--employer", "DW6403000201", "--month", "2026-11"])
+    replay = runner.invoke(args=["deposit-batch", "--employer", "DW6403000201", "--month", month])
     assert '"replayed": true' in replay.output
-    refused = runner.invoke(args=["settle-interest", "--year", "2025"])
+    refused = runner.invoke(args=["settle-interest", "--year", str(last_settled_fund_year())])
     assert refused.exit_code == 0 and '"replayed": true' in refused.output
     sealed = runner.invoke(args=["seal", "640300000002"])
     assert sealed.exit_code == 0 and "sealed" in sealed.output
@@ -181,8 +186,8 @@ def test_the_database_refuses_an_overdraft_and_on_postgresql_a_changed_posting(a
 
 def test_a_replayed_idempotency_key_answers_the_first_reply(accounts_hall, as_admin):
     client = accounts_hall().client("accounts")
-    batch = {"employer_account_no": "DW6404000301", "month": "2026-11", "posted_on": "2026-11-15"}
-    headers = as_admin | {"Idempotency-Key": "batch-2026-11-guyuan"}
+    batch = {"employer_account_no": "DW6404000301", "month": month_after_the_demo(), "posted_on": str(clock.today())}
+    headers = as_admin | {"Idempotency-Key": "batch-next-month-guyuan"}
     first = client.post(f"{ADMIN}/deposit-batches", json=batch, headers=headers)
     second = client.post(f"{ADMIN}/deposit-batches", json=batch, headers=headers)
     assert first.status_code == second.status_code == 201

@@ -2,7 +2,7 @@
 
 import threading
 import uuid
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 import pytest
 from sqlalchemy import select
@@ -122,7 +122,7 @@ def test_one_hundred_concurrent_reservations_never_overdraw(accounts_hall):
     hall = accounts_hall("real")
     db = hall.runtime("accounts").db
     balance = account(hall).balance
-    each = (balance / 40).quantize(Decimal("0.01"))  # room for 40 of the 100
+    each = (balance / 40).quantize(Decimal("0.01"), rounding=ROUND_DOWN)  # room for exactly 40 of the 100
     errors: list[BaseException] = []
     start = threading.Barrier(100)
 

@@ -4,13 +4,15 @@ staff approve it in the console, she sees it on the progress timeline, then book
 
 import re
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from chassis import clock
+from tests.accounts.demo_dates import li_na_supplementary
 from tests.browser.hall_steps import console_login, console_step, dev_captcha_answer, money_of, wait_for_sms_code
 
 pytestmark = pytest.mark.browser
@@ -48,7 +50,7 @@ def register_li_na(page: Page, shot) -> None:
     page.locator("#reg-center").select_option(LI_NA["center"])
     page.locator("#reg-id-number").fill(LI_NA["id_number"])
     page.locator("#reg-phone").fill(LI_NA["phone"])
-    sent_at = time.time()
+    sent_at = clock.timestamp()
     page.locator("#reg-send-sms").click()
     expect(page.locator("#reg-send-sms")).to_contain_text("秒后重新发送")
     code = wait_for_sms_code(page, LI_NA["phone"], "注册", sent_at)
@@ -114,18 +116,20 @@ def query_deposits_and_statement(page: Page, shot) -> None:
     page.locator("#nav-query").click()
     page.locator("#subnav-deposits").click()
     expect(page.locator("#deposits-summary")).to_contain_text("全部记录")
-    page.locator("#deposits-from").fill("2025-01-01")
-    page.locator("#deposits-to").fill("2025-06-30")
+    missed, paid_late_on = li_na_supplementary()  # her school paid a month late, by 补缴
+    start, end = str(missed.plus(-3).first_day()), str(paid_late_on)
+    page.locator("#deposits-from").fill(start)
+    page.locator("#deposits-to").fill(end)
     page.locator("#deposits-search").click()
-    expect(page.locator("#deposits-summary")).to_contain_text("2025-01-01 至 2025-06-30")
+    expect(page.locator("#deposits-summary")).to_contain_text(f"{start} 至 {end}")
     rows = page.locator("#deposits-table tr[data-testid=row]")
     expect(rows.first).to_be_visible()
     posted = rows.locator('td[data-label="记账日期"]').all_inner_texts()
-    assert posted, "no deposit in the first half of 2025"
-    assert all("2025-01-01" <= day.strip()[:10] <= "2025-06-30" for day in posted), posted
+    assert posted, f"no deposit from {start} to {end}"
+    assert all(start <= day.strip()[:10] <= end for day in posted), posted
     total = int(re.search(r"共 (\d+) 条", page.locator("#deposits-summary").inner_text()).group(1))
     assert total == len(posted) or total > 10, (total, posted)
-    assert "补缴" in page.locator("#deposits-table").inner_text()  # her school paid March 2025 late
+    assert "补缴" in page.locator("#deposits-table").inner_text()
     shot(page, "deposits-filtered")
     page.locator("button[data-testid=deposits-detail]").first.click()
     expect(page.locator("#detail-dialog #detail-fields")).to_contain_text("元")
@@ -284,7 +288,7 @@ def book_appointment(page: Page, shot) -> None:
 def _open_slot_on_next_working_day(page: Page):
     """The first slot with places left on the first working day after today (weekends and holidays are
     refused beside the date field: NOT_A_WORKING_DAY)."""
-    today = datetime.now(CHINA).date()
+    today = clock.today()
     for offset in range(1, 15):
         day: date = today + timedelta(days=offset)
         if day.weekday() >= 5:

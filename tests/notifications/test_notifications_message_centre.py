@@ -1,24 +1,28 @@
 """The message centre: my messages, unread count, pages, marking read; nobody sees anyone else's. Dev inbox."""
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
+from chassis import clock
+from chassis.bus.outbox import history_at
 from chassis.bus.tables import inbox
 from chassis.testing import wait_until
 from services.accounts.events import ACCOUNT_CREDITED
 from services.identity.events import SMS_REQUESTED
+from services.loans.events import APPLICATION_EVENTS as LOAN_APPLICATION_EVENTS
 from services.notifications.app import service
-from services.notifications.models import InAppMessage
-from services.notifications.seed import ZHANG_WEI
+from services.notifications.models import InAppMessage, Recipient
+
+ZHANG_WEI = "640100000001"
 
 LI_NA = "640300000002"
 
 
 def credited(account_no, days_ago, entry):
-    posted_on = date.today() - timedelta(days=days_ago)
+    posted_on = clock.today() - timedelta(days=days_ago)
     return {
         "entry_id": entry,
         "account_no": account_no,
@@ -117,11 +121,38 @@ def test_without_dev_inbox_there_is_no_dev_page_or_api(tmp_path):
     runtime.stop()
 
 
-def test_seed_gives_zhang_wei_messages_once(start_hall, test_tokens):
+def test_a_message_is_dated_when_its_event_happened_and_old_history_makes_none(start_hall, feed, test_tokens):
     hall = start_hall(["notifications"])
     hall.seed()
-    hall.seed()
+    hall.seed()  # the demo contacts once
     test_tokens.install(hall.runtime("notifications"))
+    three_days_ago = clock.now() - timedelta(days=3)
+    with history_at(three_days_ago):
+        feed(hall).emit(LOAN_APPLICATION_EVENTS["submitted"], application_event("DK-1"))
+    with history_at(clock.now() - timedelta(days=40)):
+        feed(hall).emit(LOAN_APPLICATION_EVENTS["submitted"], application_event("DK-2"))
+    wait_until(lambda: handled(hall, "loans.application.submitted") == 2, what="both events handled")
     headers = test_tokens.depositor("u-zhang", acct=ZHANG_WEI)
     page = hall.client("notifications").get("/api/v1/notifications/me", headers=headers).get_json()
-    assert page["total"] == 3 and 0 < page["unread"] < 3
+    assert page["total"] == 1
+    created_at = datetime.fromisoformat(page["items"][0]["created_at"])
+    assert abs(created_at - three_days_ago) < timedelta(seconds=1)
+    with hall.runtime("notifications").db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Recipient)) == 2
+
+
+def application_event(application_no: str) -> dict:
+    return {
+        "application_id": application_no,
+        "application_no": application_no,
+        "account_no": ZHANG_WEI,
+        "id_number": "640105198506153219",
+        "center": "yinchuan",
+        "state": "submitted",
+        "state_label": "已提交",
+        "amount": Decimal("300000.00"),
+        "term_months": 360,
+        "opinion": None,
+        "materials": [],
+        "contract_no": None,
+    }

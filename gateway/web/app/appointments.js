@@ -3,13 +3,11 @@
 import { api, itemsOf, newIdempotencyKey, session } from './api.js';
 import { h, loading, replace } from './dom.js';
 import { announce, busy, field, showErrors, validate, values } from './forms.js';
-import { APPOINTMENT_STATUS, label, today } from './format.js';
+import { APPOINTMENT_STATUS, label } from './format.js';
 import { keyValues, loadInto, openDialog, pageTitle, subnav, table } from './layout.js';
 import { centerField, loadBranches } from './centers.js';
 import { href } from './router.js';
 import { WITHDRAWAL_PAGES, loadReasons, materialsList, reasonName } from './withdrawal-reasons.js';
-
-const MAX_DAYS_AHEAD = 14;
 
 /** "2025-06-02T09:00:00+08:00" or "09:00:00" → "09:00", as the branch's wall clock says. */
 function hhmm(value) {
@@ -47,8 +45,7 @@ function renderBook({ page, query }) {
     label: '预约日期',
     type: 'date',
     required: true,
-    hint: `可预约今天起${MAX_DAYS_AHEAD}天内的工作日`,
-    attrs: { min: today(), max: today(MAX_DAYS_AHEAD) },
+    hint: '可预约近期的工作日',
   });
   const loadSlots = h('button', { type: 'button', class: 'btn btn-secondary', id: 'appt-load-slots' }, '查询可预约时段');
   const form = h(
@@ -103,6 +100,15 @@ function renderBook({ page, query }) {
     }
   }
 
+  // the days come from the server: today is China's today on the hall's clock, not the browser's
+  api
+    .get('/withdrawals/booking-window')
+    .then((window) => {
+      dateInput.min = window.first_day;
+      dateInput.max = window.last_day;
+      dateField.querySelector('.hint').textContent = `可预约今天起${window.max_days_ahead}天内的工作日`;
+    })
+    .catch(() => {});
   reasonSelect.addEventListener('change', showMaterials);
   centerSelect.addEventListener('change', showBranches);
   centerSelect.addEventListener('centers-loaded', showBranches);

@@ -78,13 +78,6 @@ export function month(value) {
   return m ? `${m[1]}年${m[2]}月` : String(value);
 }
 
-/** Today as YYYY-MM-DD in local time. */
-export function today(offsetDays = 0) {
-  const d = new Date();
-  d.setDate(d.getDate() + offsetDays);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
 export const ACCOUNT_STATUS = { normal: '正常', sealed: '封存', frozen: '冻结', closed: '销户' };
 
 export const LOAN_STATUS = {
