@@ -8,10 +8,12 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -107,6 +109,84 @@ def rabbitmqctl(*args: str, timeout: float = 60) -> str:
     if result.returncode != 0:
         pytest.fail(f"rabbitmqctl {' '.join(args)} failed: {result.stderr.strip() or result.stdout.strip()}")
     return result.stdout
+
+
+class OwnRabbitNode:
+    """A RabbitMQ node of a test's own, on ports of its own: a fault test stops, restarts and kills it without
+    touching the machine's shared broker (which other test runs may be using)."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.name = f"halltest{self.port}@localhost"
+        # outside pytest's private temporary folder: Debian's rabbitmq-server runs the node as the rabbitmq user
+        folder = self.folder = Path(tempfile.mkdtemp(prefix="hall-rabbit-"))
+        folder.chmod(0o755)
+        (folder / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\nloopback_users = none\n")
+        (folder / "enabled_plugins").write_text("[].")
+        (folder / "env.conf").write_text("")
+        if _user_exists("rabbitmq"):
+            for path in (folder, *folder.iterdir()):
+                shutil.chown(path, "rabbitmq")
+        self.env = {
+            **os.environ,
+            "RABBITMQ_NODENAME": self.name,
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(_free_port()),
+            "RABBITMQ_CONFIG_FILE": str(folder / "rabbitmq.conf"),
+            "RABBITMQ_CONF_ENV_FILE": str(folder / "env.conf"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(folder / "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": str(folder / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(folder / "log"),
+            "RABBITMQ_PID_FILE": str(folder / "node.pid"),
+        }
+
+    @property
+    def url(self) -> str:
+        return f"amqp://{RABBIT_USER}:{RABBIT_PASSWORD}@127.0.0.1:{self.port}/"
+
+    def start(self, timeout: float = 90) -> None:
+        subprocess.run(["rabbitmq-server", "-detached"], env=self.env, check=True, capture_output=True, timeout=60)
+        wait_until(lambda: _port_open("127.0.0.1", self.port), timeout=timeout, what=f"RabbitMQ node {self.name}")
+
+    def ctl(self, *args: str) -> str:
+        return rabbitmqctl("-n", self.name, *args)
+
+    def stop(self) -> None:
+        subprocess.run(
+            ["rabbitmqctl", "-n", self.name, "stop"], env=self.env, capture_output=True, timeout=60, check=False
+        )
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _user_exists(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+@pytest.fixture
+def own_rabbitmq() -> Iterator[OwnRabbitNode]:
+    """A RabbitMQ node started for this test alone, stopped (and its files removed) afterwards."""
+    if shutil.which("rabbitmq-server") is None:
+        pytest.fail(
+            f"this test starts a RabbitMQ node of its own and needs rabbitmq-server installed ({START_RABBITMQ})"
+        )
+    node = OwnRabbitNode()
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop()
 
 
 @dataclass

@@ -13,20 +13,19 @@ from pathlib import Path
 import pytest
 
 from chassis.config import ServiceConfig
-from chassis.testing import rabbitmqctl, wait_until
+from chassis.testing import wait_until
 from tests.chassis.probe import build_probe, bump, create_tables, tallies
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def real_probe(rabbit_vhost, postgres_databases, unique_exchange):
+def _probe_on(broker_url: str, postgres_databases, exchange: str):
     service = build_probe(f"probe{uuid.uuid4().hex[:6]}")
     config = ServiceConfig(
         service="probe",
-        broker_url=rabbit_vhost.url,
+        broker_url=broker_url,
         database_url=postgres_databases.create("probe"),
-        exchange=unique_exchange,
+        exchange=exchange,
         embedded=False,
         retry_base_seconds=0.2,
         heartbeat_seconds=10,
@@ -34,6 +33,21 @@ def real_probe(rabbit_vhost, postgres_databases, unique_exchange):
     runtime = service.runtime(config)
     create_tables(runtime)
     runtime.declare_topology()
+    return runtime
+
+
+@pytest.fixture
+def real_probe(rabbit_vhost, postgres_databases, unique_exchange):
+    runtime = _probe_on(rabbit_vhost.url, postgres_databases, unique_exchange)
+    yield runtime
+    runtime.stop()
+
+
+@pytest.fixture
+def probe_on_own_broker(own_rabbitmq, postgres_databases, unique_exchange):
+    """A probe whose broker is a node of this test's own: restarting it stops no one else's tests."""
+    runtime = _probe_on(own_rabbitmq.url, postgres_databases, unique_exchange)
+    runtime.broker = own_rabbitmq
     yield runtime
     runtime.stop()
 
@@ -102,8 +116,8 @@ def test_a_consumer_killed_after_commit_but_before_ack_does_not_apply_the_messag
 
 @pytest.mark.real
 @pytest.mark.slow
-def test_rabbitmq_restarted_under_load_loses_nothing_and_applies_nothing_twice(real_probe):
-    real_probe.start_workers()
+def test_rabbitmq_restarted_under_load_loses_nothing_and_applies_nothing_twice(probe_on_own_broker):
+    probe_on_own_broker.start_workers()
     total, sent = 600, []
     stop = threading.Event()
 
@@ -112,19 +126,21 @@ def test_rabbitmq_restarted_under_load_loses_nothing_and_applies_nothing_twice(r
             if stop.is_set():
                 return
             key = f"e{index}"
-            bump(real_probe, key)
+            bump(probe_on_own_broker, key)
             sent.append(key)
             time.sleep(0.005)
 
     producer = threading.Thread(target=produce)
     producer.start()
-    wait_until(lambda: len(tallies(real_probe)) >= 50, timeout=30, what="traffic flowing before the restart")
-    rabbitmqctl("stop_app")
+    wait_until(lambda: len(tallies(probe_on_own_broker)) >= 50, timeout=30, what="traffic flowing before the restart")
+    probe_on_own_broker.broker.ctl("stop_app")
     time.sleep(1.0)
-    rabbitmqctl("start_app")
+    probe_on_own_broker.broker.ctl("start_app")
     producer.join(120)
     assert len(sent) == total
-    wait_until(lambda: len(tallies(real_probe)) == total, timeout=90, what="every event handled after the restart")
-    counts = tallies(real_probe)
+    wait_until(
+        lambda: len(tallies(probe_on_own_broker)) == total, timeout=90, what="every event handled after the restart"
+    )
+    counts = tallies(probe_on_own_broker)
     assert set(counts) == set(sent)
     assert set(counts.values()) == {1}, "an event was applied twice"
