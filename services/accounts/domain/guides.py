@@ -23,8 +23,8 @@ from functools import cache
 from pathlib import Path
 
 from services.accounts.domain.directory import default_directory
-from services.accounts.events import CONTINUITY_RULE_TEXT
 from services.accounts.domain.errors import RuleViolation
+from services.accounts.events import CONTINUITY_RULE_TEXT
 
 GUIDES_FOLDER = Path(__file__).resolve().parent.parent / "content" / "guides"
 ALL_CENTERS = "all"
