@@ -3,6 +3,7 @@
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from flask_smorest import Api
@@ -18,7 +19,9 @@ log = logging.getLogger("chassis.app")
 _REQUEST_ID = "X-Request-ID"
 
 
-def create_service_app(runtime: Runtime, blueprints: list[Blueprint], title: str) -> Flask:
+def create_service_app(
+    runtime: Runtime, blueprints: list[Blueprint], title: str, error_statuses: Mapping[str, int] | None = None
+) -> Flask:
     config = runtime.config
     name = runtime.name
     configure_logging(config.log_level, config.log_json)
@@ -42,7 +45,7 @@ def create_service_app(runtime: Runtime, blueprints: list[Blueprint], title: str
             api.register_blueprint(blueprint)
         else:
             app.register_blueprint(blueprint)
-    install_error_handlers(app)  # after Api, so problem+json wins over flask-smorest's own error format
+    install_error_handlers(app, error_statuses)  # after Api, so problem+json wins over flask-smorest's own error format
     _install_request_context(app, name)
     _install_health(app, runtime)
 

@@ -1,11 +1,14 @@
 """Problem+json errors: a stable upper-snake-case code, a Chinese detail for users, field errors for forms."""
 
 import re
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, g, json, request
+from flask import Flask, Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
+
+from chassis.rules import RuleViolation
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -139,7 +142,26 @@ def _has_request() -> bool:
         return False
 
 
-def install_error_handlers(app: Flask) -> None:
+def status_of(error: "ApiError | RuleViolation") -> int:
+    """The HTTP status this service gives a refusal: the ApiError's own, or the service's one mapping of domain
+    codes (a code it does not name is a 422, as for bad input). Consoles use it to answer their pages."""
+    if isinstance(error, ApiError):
+        return error.status
+    return current_app.extensions.get("hall.error_statuses", {}).get(error.code, 422)
+
+
+def install_error_handlers(app: Flask, error_statuses: Mapping[str, int] | None = None) -> None:
+    app.extensions["hall.error_statuses"] = dict(error_statuses or {})
+
+    @app.errorhandler(RuleViolation)
+    def _rule_violation(violation: RuleViolation) -> Response:
+        status = status_of(violation)
+        headers = {"Retry-After": str(violation.retry_after)} if violation.retry_after else {}
+        extra = violation.problem_extra()
+        if violation.retry_after:
+            extra.setdefault("retry_after", violation.retry_after)
+        return problem_response(status, violation.code, violation.detail, violation.field_errors(), headers, **extra)
+
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> Response:
         return problem_response(error.status, error.code, error.detail, error.errors, error.headers, **error.extra)

@@ -1,6 +1,6 @@
 """A service declares itself once (name, tables, API, handlers, demo data); the chassis does the rest."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import MetaData
 
-from chassis.bus.subscriptions import Subscriptions
+from chassis.bus.subscriptions import Handles, Subscriptions
 from chassis.config import ServiceConfig
 from chassis.runtime import Runtime
 
@@ -22,7 +22,12 @@ class Service:
     config_class: type[ServiceConfig] = ServiceConfig
     # a callable so blueprints are imported only when an app is built
     blueprints: Callable[[], list[Any]] = field(default=lambda: [])
+    # what it consumes: `handles(CONTRACT, ..., purpose="x", by=consumers.handler)` lines, one queue each
+    handlers: tuple[Handles, ...] = ()
+    # or a ready-made set (a test's probe, a benchmark); built from `handlers` when not given
     subscriptions: Subscriptions | None = None
+    # domain error code → HTTP status, decided once per service (RuleViolation subclasses; 422 when not listed)
+    error_statuses: Mapping[str, int] = field(default_factory=dict)
     seed: Callable[[Runtime], None] | None = None
     # extra CLI commands or setup: called with the app and its runtime
     extend_app: Callable[[Flask, Runtime], None] | None = None
@@ -30,6 +35,10 @@ class Service:
     background_loops: tuple[Callable[[Runtime, Any], None], ...] = ()
     # lines `make run` prints: demo logins and pages of this service
     demo_notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.subscriptions is None:
+            self.subscriptions = Subscriptions.of(self.name, self.handlers)
 
     @property
     def migrations_dir(self) -> Path:
@@ -45,7 +54,7 @@ class Service:
         from chassis.app import create_service_app
 
         runtime = runtime or self.runtime(config)
-        app = create_service_app(runtime, self.blueprints(), self.title)
+        app = create_service_app(runtime, self.blueprints(), self.title, self.error_statuses)
         if self.extend_app:
             self.extend_app(app, runtime)
         return app

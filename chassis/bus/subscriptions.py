@@ -46,13 +46,27 @@ class Subscription:
         return contract.load(envelope) if contract else dict(envelope.data)
 
 
+@dataclass(frozen=True)
+class Handles:
+    """One line of a service's `Service(handlers=...)`: these events, on queue `<service>.<purpose>`, go to `by`."""
+
+    events: tuple[EventContract | str, ...]
+    purpose: str
+    by: Handler
+
+
+def handles(*events: EventContract | str, purpose: str, by: Handler) -> Handles:
+    return Handles(events, purpose, by)
+
+
 class Subscriptions:
-    """A service's handlers, declared in its events.py:
+    """A consumer's queues and their handlers. Services list theirs in app.py, `Service(handlers=(handles(...),))`;
+    tests and benchmarks may register with the decorator:
 
-    handlers = Subscriptions("accounts")
+    probe = Subscriptions("probe")
 
-    @handlers.on(withdrawals_events.APPLICATION_APPROVED, purpose="reserve-funds")
-    def reserve_funds(delivery): ...
+    @probe.on(SOME_EVENT, purpose="tally")
+    def tally(delivery): ...
     """
 
     def __init__(self, consumer: str):
@@ -72,6 +86,13 @@ class Subscriptions:
             return handler
 
         return register
+
+    @classmethod
+    def of(cls, consumer: str, lines: tuple[Handles, ...]) -> "Subscriptions":
+        subscriptions = cls(consumer)
+        for line in lines:
+            subscriptions.on(*line.events, purpose=line.purpose)(line.by)
+        return subscriptions
 
     def __iter__(self):
         return iter(self.items)

@@ -1,20 +1,34 @@
-"""The applicant read model, kept from accounts' and loans' events: status, balance, deposit months, fund loans.
+"""Handlers of the events withdrawals consumes: the applicant read model (accounts' status, balance and deposit
+months, loans' fund loans) and the withdrawal saga's steps (accounts reserves the amount of an approved case, the
+bank pays it, accounts debits it; a failed reservation rejects the case, a failed payment releases the money).
 
 Accounts' postings carry the balance after them; an event older than the one a figure came from (a late or
-redelivered message) never overwrites it.
+redelivered message) never overwrites it. Duplicates and late saga events change nothing: each step checks the
+case's state and timeline first.
 """
+
+import logging
 
 from chassis import clock
 from chassis.bus import Delivery
 from services.accounts.events import (
-    ACCOUNT_CREDITED,
     ACCOUNT_DEBITED,
     DEPOSITOR_REGISTERED,
+    FUNDS_RESERVED,
+    RESERVATION_FAILED,
     STATUS_CHANGED,
 )
-from services.loans.events import LOAN_DISBURSED, LOAN_PAID_OFF
-from services.withdrawals import cases
-from services.withdrawals.events import handlers
+from services.loans.events import LOAN_PAID_OFF
+from services.withdrawals.adapters.bank import bank_for
+from services.withdrawals.cases import applications as cases
+from services.withdrawals.domain.workflow import (
+    SYSTEM_ACTOR,
+    ApplicationState,
+    advance,
+    reject_for_failed_payment,
+    reject_for_failed_reservation,
+)
+from services.withdrawals.events import PAYMENT_FAILED
 from services.withdrawals.models import Applicant, Application, DepositMonth, FundLoan
 
 DEPOSIT_KINDS = {"regular_deposit", "supplementary_deposit"}
@@ -24,7 +38,6 @@ class ApplicantNotYetKnown(Exception):
     """A posting arrived before the registration it belongs to: retried until the registration is in."""
 
 
-@handlers.on(DEPOSITOR_REGISTERED, ACCOUNT_CREDITED, ACCOUNT_DEBITED, STATUS_CHANGED, purpose="applicants")
 def follow_accounts(delivery: Delivery) -> None:
     session, data, occurred = delivery.session, delivery.data, delivery.event.occurred_at
     applicant = session.get(Applicant, data["account_no"], with_for_update=True)
@@ -61,7 +74,6 @@ def follow_accounts(delivery: Delivery) -> None:
         applicant.balance, applicant.balance_as_of = data["balance"], clock.to_utc(occurred)
 
 
-@handlers.on(LOAN_DISBURSED, LOAN_PAID_OFF, purpose="fund-loans")
 def follow_fund_loans(delivery: Delivery) -> None:
     data = delivery.data
     loan = delivery.session.get(FundLoan, data["loan_id"], with_for_update=True)
@@ -76,3 +88,50 @@ def follow_fund_loans(delivery: Delivery) -> None:
 
 def _newer(occurred, stored) -> bool:
     return stored is None or clock.to_utc(occurred) >= stored
+
+
+log = logging.getLogger("withdrawals.saga")
+
+
+def follow_funds(delivery: Delivery) -> None:
+    session = delivery.session
+    case = session.get(Application, delivery.data["application_id"], with_for_update=True)
+    if case is None:
+        log.warning("funds event for an unknown application", extra={"event_type": delivery.event.type})
+        return
+    if delivery.event.type == FUNDS_RESERVED.type:
+        pay_reserved(delivery, case)
+    elif delivery.event.type == RESERVATION_FAILED.type:
+        if case.state == ApplicationState.APPROVED and not cases.has_step(session, case, "funds_reserved"):
+            cases.record(session, case, reject_for_failed_reservation(case.state, delivery.data["reason"]))
+    elif not cases.has_step(session, case, "funds_released"):
+        cases.note(session, case, "funds_released")
+
+
+def pay_reserved(delivery: Delivery, case: Application) -> None:
+    session = delivery.session
+    if case.state == ApplicationState.APPROVED and not cases.has_step(session, case, "funds_reserved"):
+        cases.note(session, case, "funds_reserved")
+        result = bank_for(delivery.config).pay(case.bank_card, case.amount, case.application_no)
+        if result.paid:
+            case.payment_reference = result.reference
+            cases.record(session, case, advance(case.state, to=ApplicationState.PAID, by=SYSTEM_ACTOR))
+            return
+        cases.record(session, case, reject_for_failed_payment(case.state, result.failure))
+        delivery.publish(PAYMENT_FAILED, release_payload(case, result.failure))
+    elif case.state in (ApplicationState.REJECTED, ApplicationState.CANCELLED) and not cases.has_step(
+        session, case, "funds_reserved", "release_requested"
+    ):
+        # funds reserved for a case that ended meanwhile: hand them back rather than leave them held
+        cases.note(session, case, "release_requested")
+        delivery.publish(PAYMENT_FAILED, release_payload(case, "申请已终止"))
+
+
+def release_payload(case: Application, why: str) -> dict:
+    return {
+        "application_id": case.id,
+        "account_no": case.account_no,
+        "id_number": case.id_number,
+        "amount": case.amount,
+        "reason": why,
+    }

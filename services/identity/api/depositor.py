@@ -1,34 +1,24 @@
-"""Public API, part 2: login (§4) for depositors and staff, refresh, logout, the profile and §6.2."""
+"""Identity's API for a signed-in caller: logout, the depositor's profile and password change (§6.2)."""
 
 import functools
 
 import jwt
-from flask import Blueprint, jsonify, request
-from flask_smorest import Blueprint as ApiBlueprint
+from flask import request
+from flask_smorest import Blueprint
 
 from chassis import clock
 from chassis.auth import authenticate, bearer_token, current_caller, depositor_required
-from chassis.errors import ApiError
 from chassis.pii import mask_id_number, mask_mobile
 from chassis.runtime import current_runtime
-from services.identity import schemas, sessions, users
-from services.identity.api import client_ip, raise_after_commit
+from services.identity import schemas
+from services.identity.api.public import raise_after_commit
+from services.identity.cases import sessions, users
+from services.identity.cases.verification import find_depositor
 from services.identity.domain.credentials import check_new_password
-from services.identity.keys import key_ring
-from services.identity.login import LoginRequest, log_in
+from services.identity.domain.errors import IdentityError
 from services.identity.models import RefreshToken, User
-from services.identity.verification import find_depositor
 
-blp = ApiBlueprint("identity_sessions", __name__, url_prefix="/api/v1/identity", description="登录会话")
-well_known = Blueprint("identity_jwks", __name__)
-
-
-@well_known.get("/.well-known/jwks.json")
-def jwks():
-    """Public keys of access tokens: the current one and the previous one (keys rotate)."""
-    response = jsonify(key_ring(current_runtime()).jwks())
-    response.headers["Cache-Control"] = "public, max-age=60"
-    return response
+blp = Blueprint("identity_depositor", __name__, url_prefix="/api/v1/identity", description="我的登录与资料")
 
 
 def signed_in(view):
@@ -48,54 +38,6 @@ def session_id() -> str | None:
     if not token:
         return None
     return jwt.decode(token, options={"verify_signature": False}).get("sid")
-
-
-def _login(body: dict, *, staff: bool):
-    runtime = current_runtime()
-    attempt = LoginRequest(
-        center=body.get("center") or "",
-        username=body["username"],
-        password=body["password"],
-        captcha_id=body["captcha_id"],
-        captcha_answer=body["captcha_answer"],
-        ip=client_ip(),
-    )
-    with runtime.db.transaction() as session:
-        outcome = log_in(session, runtime.config, key_ring(runtime), attempt, clock.now(), staff=staff)
-    if isinstance(outcome, Exception):
-        raise outcome
-    return outcome
-
-
-@blp.route("/sessions", methods=["POST"])
-@blp.arguments(schemas.LoginIn)
-@blp.response(201, schemas.GrantOut)
-def log_in_depositor(body):
-    """Log in with centre, username and password (captcha after 3 failures, lock after 5 in 15 minutes)."""
-    return _login(body, staff=False)
-
-
-@blp.route("/staff-sessions", methods=["POST"])
-@blp.arguments(schemas.StaffLoginIn)
-@blp.response(201, schemas.GrantOut)
-def log_in_staff(body):
-    """Staff log in to the consoles; the token carries their roles."""
-    return _login(body, staff=True)
-
-
-@blp.route("/sessions/refresh", methods=["POST"])
-@blp.arguments(schemas.RefreshIn)
-@blp.response(201, schemas.GrantOut)
-def refresh(body):
-    """Trade a refresh token for new tokens; a token used twice ends the whole login."""
-    runtime = current_runtime()
-    with runtime.db.transaction() as session:
-        outcome = sessions.refresh_session(
-            session, key_ring(runtime), runtime.config, body["refresh_token"], clock.now()
-        )
-    if isinstance(outcome, ApiError):
-        raise outcome
-    return outcome
 
 
 @blp.route("/sessions/current", methods=["DELETE"])

@@ -1,0 +1,17 @@
+"""Notifications' own operator commands: `flask --app services.notifications.app send-due`."""
+
+import click
+from flask import Flask
+
+from chassis.runtime import Runtime
+from services.notifications.cases.delivery import send_due
+
+
+def register_commands(app: Flask, runtime: Runtime) -> None:
+    @app.cli.command("send-due")
+    def send_due_command() -> None:
+        """Send every text that is due now (deferred ones whose time has come, retries), once."""
+        from services.notifications.adapters.sms import build_provider
+
+        handled = send_due(runtime.db, runtime.config, build_provider(runtime.config, runtime.db))
+        click.echo(f"notifications: {handled} texts handed to the provider")
