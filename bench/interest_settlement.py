@@ -3,7 +3,7 @@
 Run from the repository root: `.venv/bin/python -m bench.interest_settlement [accounts]` (PostgreSQL on 127.0.0.1;
 the bench creates and drops its own database). Each account gets three monthly deposits, April-June 2026, so the
 settlement of fund year 2026 reads three million ledger rows. The settlement is the service's own job
-(services.accounts.interest_settlement: one statement that computes every accumulation, credits the interest,
+(services.accounts.cases.interest_settlement: one statement that computes every accumulation, credits the interest,
 appends a 结息 entry per account and writes an `accounts.account.credited` outbox row per entry). The anchor is
 `UPDATE fund_accounts SET balance = balance * 1.015` over the same table in the same run (rolled back, so
 the settlement sees the real balances). Target: settlement ≤ 3 × the anchor and under 60 s.
@@ -15,8 +15,8 @@ import time
 from sqlalchemy import text
 
 from bench.harness import Figure, report
+from services.accounts.cases.interest_settlement import settle_fund_year
 from services.accounts.domain.interest import FundYear
-from services.accounts.interest_settlement import settle_fund_year
 from services.accounts.scale import generate, scratch_database
 
 ACCOUNTS = 1_000_000

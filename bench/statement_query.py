@@ -2,7 +2,7 @@
 
 Run from the repository root: `.venv/bin/python -m bench.statement_query` (PostgreSQL on 127.0.0.1; the bench
 creates and drops its own database). The query is the API's: the account by number, the count of its rows and
-the newest page of 20 (services.accounts.api.statement_query + chassis.api.paginate). Every account has 50
+the newest page of 20 (services.accounts.api.depositor.statement_query + chassis.api.paginate). Every account has 50
 monthly rows, written month by month across all accounts as real batches arrive, so one account's rows are
 scattered over the table. The large ledger aims at 10 million rows and stops growing after about two minutes of
 COPY; the figure says how many rows it reached. The figure is p99 at the large size over p99 at 100 thousand
@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bench.harness import Figure, latencies, percentile, report
 from chassis.api import paginate
-from services.accounts.api import statement_query
+from services.accounts.api.depositor import statement_query
 from services.accounts.models import FundAccount
 from services.accounts.scale import generate, scratch_database
 

@@ -1,17 +1,12 @@
 """The accounts service: `create_app()` for gunicorn and `flask --app services.accounts.app <command>`."""
 
+from chassis.bus import handles
 from chassis.service import Service
-from services.accounts import reservations  # noqa: F401  (registers the withdrawal saga's handlers)
+from services.accounts import consumers
+from services.accounts.api import ERROR_STATUSES, blueprints
 from services.accounts.config import AccountsConfig
-from services.accounts.events import handlers
 from services.accounts.models import Base
-
-
-def _blueprints() -> list:
-    from services.accounts.admin_api import blp as admin_blp
-    from services.accounts.api import blp
-
-    return [blp, admin_blp]
+from services.withdrawals.events import APPLICATION_APPROVED, APPLICATION_PAID, PAYMENT_FAILED
 
 
 def _extend_app(app, runtime) -> None:
@@ -32,18 +27,23 @@ service = Service(
     package_file=__file__,
     metadata=Base.metadata,
     config_class=AccountsConfig,
-    blueprints=_blueprints,
-    subscriptions=handlers,
+    blueprints=blueprints,
+    handlers=(
+        handles(APPLICATION_APPROVED, purpose="reserve-funds", by=consumers.on_application_approved),
+        handles(APPLICATION_PAID, purpose="debit-withdrawal", by=consumers.on_application_paid),
+        handles(PAYMENT_FAILED, purpose="release-funds", by=consumers.on_payment_failed),
+    ),
+    error_statuses=ERROR_STATUSES,
     seed=_seed,
     extend_app=_extend_app,
     demo_notes=(
         "缴存职工 depositors: 张伟 640100000001 (银川, login zhangwei01 / Demo123456), 李娜 640300000002 (吴忠, "
         "not registered), 王芳 640400000003 (固原), 刘洋 640200000004 (石嘴山), 陈静 640000000005 (区直, 封存), "
         "赵敏 640100000006 (银川)",
-        "  deposits 2023-07..2026-10, 2025-03 补缴 for 李娜, 结息 on 30 June 2024/2025/2026, "
-        "a 5,400.00 rent withdrawal for 张伟 on 2025-09-20",
+        "  deposits every month of the last three years up to the latest month due, a late 补缴 for 李娜, "
+        "结息 on each past 30 June, a rent withdrawal for 张伟 (dated from the day the demo was first loaded)",
         "  accounts operations (admin): POST {base}/api/v1/accounts/admin/depositors | deposit-batches | "
-        "interest-settlements; CLI: flask --app services.accounts.app settle-interest --year 2026",
+        "interest-settlements; CLI: flask --app services.accounts.app settle-interest --year <fund year>",
     ),
 )
 

@@ -10,7 +10,7 @@ from flask import Flask
 from chassis import clock
 from chassis.rules import RuleViolation
 from chassis.runtime import Runtime
-from services.accounts import operations
+from services.accounts.cases import operations
 from services.accounts.domain.errors import ImportRejected
 
 

@@ -1,4 +1,4 @@
-"""Events the accounts service publishes (contracts) and the handlers of those it consumes, and what a
+"""The accounts service's published contract: the events it sends, their schemas and versions, and what a
 published deposit month means to its readers: the one rule of continuous full deposit (连续足额缴存)."""
 
 from collections.abc import Collection
@@ -6,9 +6,7 @@ from datetime import date, timedelta
 
 from marshmallow import Schema, fields
 
-from chassis.bus import EventContract, Subscriptions
-
-handlers = Subscriptions("accounts")
+from chassis.bus.envelope import EventContract
 
 
 class DepositorRegistered(Schema):

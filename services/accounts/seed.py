@@ -18,12 +18,12 @@ from chassis import clock
 from chassis.bus.outbox import history_at
 from chassis.pii import id_check_char
 from chassis.runtime import Runtime
-from services.accounts import operations
-from services.accounts.deposit_batches import run_deposit_batch
+from services.accounts.cases import operations
+from services.accounts.cases.deposit_batches import run_deposit_batch
+from services.accounts.cases.postings import lock_account, record, state_of
 from services.accounts.domain.deposits import DepositKind, YearMonth
 from services.accounts.domain.ledger import EntryKind, post, summary_for
 from services.accounts.models import Depositor, FundAccount, LedgerEntry
-from services.accounts.postings import lock_account, record, state_of
 
 # The demo's history, counted from today (the hall's clock), so that it never ages: three years and four months of
 # deposits up to the latest month due, interest on every 30 June since, and the dated events below. The other

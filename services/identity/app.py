@@ -3,39 +3,21 @@
 from flask import Flask
 
 from chassis.auth import JwksKeys, TokenVerifier
-from chassis.errors import ApiError
+from chassis.bus import handles
 from chassis.runtime import Runtime
 from chassis.service import Service
+from services.accounts.events import CONTACT_CHANGED, DEPOSITOR_REGISTERED
+from services.identity import consumers
+from services.identity.api import blueprints
+from services.identity.cases.keys import key_ring
+from services.identity.commands import register_commands
 from services.identity.config import IdentityConfig
-from services.identity.domain.errors import IdentityError
-from services.identity.events import handlers
-from services.identity.keys import key_ring
+from services.identity.domain.errors import STATUSES
 from services.identity.models import Base
 from services.identity.seed import DEMO_NOTES, seed
-from services.identity.staff import add_staff_commands
-
-
-def _blueprints() -> list:
-    from services.identity.api import blp
-    from services.identity.api_sessions import blp as sessions_blp
-    from services.identity.api_sessions import well_known
-
-    return [blp, sessions_blp, well_known]
-
-
-def as_api_error(error: IdentityError) -> ApiError:
-    extra, headers = {}, {}
-    if error.retry_after:
-        extra["retry_after"] = error.retry_after
-        headers["Retry-After"] = str(error.retry_after)
-    return ApiError(error.code, error.detail, error.status, errors=error.errors or None, headers=headers, **extra)
 
 
 def _extend(app: Flask, runtime: Runtime) -> None:
-    @app.errorhandler(IdentityError)
-    def _identity_error(error: IdentityError):
-        return app.handle_user_exception(as_api_error(error))
-
     if not runtime.config.jwks_url:
         # Identity reads its own JWKS straight from its key ring (no HTTP hop, works under gunicorn too);
         # the chassis verifier and decorators do the checking exactly as in every other service.
@@ -49,7 +31,7 @@ def _extend(app: Flask, runtime: Runtime) -> None:
             runtime.config.token_audience,
             runtime.config.token_issuer,
         )
-    add_staff_commands(app, runtime)
+    register_commands(app, runtime)
 
 
 service = Service(
@@ -58,8 +40,13 @@ service = Service(
     package_file=__file__,
     metadata=Base.metadata,
     config_class=IdentityConfig,
-    blueprints=_blueprints,
-    subscriptions=handlers,
+    blueprints=blueprints,
+    handlers=(
+        handles(
+            DEPOSITOR_REGISTERED, CONTACT_CHANGED, purpose="depositor-replica", by=consumers.keep_depositor_replica
+        ),
+    ),
+    error_statuses=STATUSES,
     seed=seed,
     extend_app=_extend,
     demo_notes=DEMO_NOTES,

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from chassis import clock
 from chassis.bus.outbox import history_at
 from chassis.runtime import Runtime
+from services.identity.cases.staff import save_staff
+from services.identity.cases.users import create_user
 from services.identity.domain.credentials import RegistrationForm
 from services.identity.models import StaffUser, User
-from services.identity.staff import save_staff
-from services.identity.users import create_user
 
 DEMO_PASSWORD = "Demo123456"
 

@@ -1,22 +1,14 @@
 """The loans service: `create_app()` for gunicorn and `flask --app services.loans.app <command>`."""
 
-from datetime import date
-
-import click
-from flask import Flask
-
+from chassis.bus import handles
 from chassis.runtime import Runtime
 from chassis.service import Service
+from services.accounts.events import ACCOUNT_CREDITED, ACCOUNT_DEBITED, DEPOSITOR_REGISTERED, STATUS_CHANGED
+from services.loans import consumers
+from services.loans.api import ERROR_STATUSES, blueprints
 from services.loans.config import LoansConfig
-from services.loans.events import handlers
 from services.loans.models import Base
-
-
-def _blueprints() -> list:
-    from services.loans.api import blueprints
-    from services.loans.console import console
-
-    return [*blueprints(), console]
+from services.withdrawals.events import APPLICATION_EVENTS as WITHDRAWAL_EVENTS
 
 
 def _seed(runtime: Runtime) -> None:
@@ -25,18 +17,10 @@ def _seed(runtime: Runtime) -> None:
     seed(runtime)
 
 
-def _extend(app: Flask, runtime: Runtime) -> None:
-    @app.cli.command("repayment-run")
-    @click.option("--date", "on", required=True, help="YYYY-MM-DD: post what falls due by this day")
-    def repayment_run(on: str) -> None:
-        """Post due instalments (bank deductions), mark overdue loans, close paid-off ones, send reminders."""
-        from services.loans.loan_book import run_repayments
+def _extend(app, runtime: Runtime) -> None:
+    from services.loans.commands import register_commands
 
-        try:
-            day = date.fromisoformat(on)
-        except ValueError:
-            raise click.BadParameter("日期格式应为YYYY-MM-DD", param_hint="--date") from None
-        click.echo(str(run_repayments(runtime.db, runtime.config, day)))
+    register_commands(app, runtime)
 
 
 service = Service(
@@ -45,8 +29,14 @@ service = Service(
     package_file=__file__,
     metadata=Base.metadata,
     config_class=LoansConfig,
-    blueprints=_blueprints,
-    subscriptions=handlers,
+    blueprints=blueprints,
+    handlers=(
+        handles(DEPOSITOR_REGISTERED, purpose="depositors", by=consumers.remember_depositor),
+        handles(ACCOUNT_CREDITED, ACCOUNT_DEBITED, purpose="balances", by=consumers.remember_posting),
+        handles(STATUS_CHANGED, purpose="account-status", by=consumers.remember_status),
+        handles(*WITHDRAWAL_EVENTS.values(), purpose="withdrawals-in-progress", by=consumers.remember_withdrawal),
+    ),
+    error_statuses=ERROR_STATUSES,
     seed=_seed,
     extend_app=_extend,
     demo_notes=(

@@ -1,15 +1,8 @@
-"""Events the loans service publishes (contracts) and the handlers of those it consumes."""
-
-from datetime import datetime
+"""The loans service's published contract: the events it sends, their schemas and versions."""
 
 from marshmallow import Schema, fields
 
-from chassis.bus import EventContract, Subscriptions
-from services.accounts import events as accounts_events
-from services.loans.models import BalancePosting, DepositMonth, Depositor, WithdrawalInProgress
-from services.withdrawals import events as withdrawals_events
-
-handlers = Subscriptions("loans")
+from chassis.bus.envelope import EventContract
 
 APPLICATION_STATES = (
     "submitted",
@@ -107,86 +100,3 @@ REPAYMENT_POSTED = EventContract("loans.repayment.posted", RepaymentPosted)
 REPAYMENT_DUE = EventContract("loans.repayment.due", RepaymentDue)
 LOAN_OVERDUE = EventContract("loans.loan.overdue", LoanOverdue)
 LOAN_PAID_OFF = EventContract("loans.loan.paid_off", LoanPaidOff)
-
-
-# --- the eligibility read model: accounts' and withdrawals' events -------------------------------------------
-
-WITHDRAWAL_FINISHED = frozenset({"paid", "rejected", "cancelled"})
-WITHDRAWAL_ORDER = {"submitted": 0, "prereviewed": 1, "accepted": 2, "approved": 3}
-DEPOSIT_KINDS = frozenset({"regular_deposit", "supplementary_deposit"})
-
-
-@handlers.on(accounts_events.DEPOSITOR_REGISTERED, purpose="depositors")
-def remember_depositor(delivery) -> None:
-    data, at = delivery.data, delivery.event.occurred_at
-    depositor = delivery.session.get(Depositor, data["account_no"])
-    if depositor is None:
-        depositor = Depositor(account_no=data["account_no"], balance_as_of=None, status_as_of=None)
-        delivery.session.add(depositor)
-    depositor.id_number = data["id_number"]
-    depositor.name = data["name"]
-    depositor.center = data["center"]
-    depositor.deposit_base = data["deposit_base"]
-    # a posting or a status change may have overtaken the registration: keep whichever is newer
-    if _is_newer(at, depositor.balance_as_of):
-        depositor.balance, depositor.balance_as_of = data["balance"], at
-    if _is_newer(at, depositor.status_as_of):
-        depositor.status, depositor.status_as_of = data["status"], at
-
-
-@handlers.on(accounts_events.ACCOUNT_CREDITED, accounts_events.ACCOUNT_DEBITED, purpose="balances")
-def remember_posting(delivery) -> None:
-    data, at = delivery.data, delivery.event.occurred_at
-    month = data.get("month") if data["kind"] in DEPOSIT_KINDS and data.get("month_in_full", True) else None
-    if month and delivery.session.get(DepositMonth, (data["account_no"], month)) is None:
-        delivery.session.add(DepositMonth(account_no=data["account_no"], month=month, paid_on=data["posted_on"]))
-    if delivery.session.get(BalancePosting, data["entry_id"]) is None:
-        delivery.session.add(
-            BalancePosting(
-                entry_id=data["entry_id"],
-                account_no=data["account_no"],
-                posted_on=data["posted_on"],
-                occurred_at=at,
-                balance=data["balance"],
-            )
-        )
-    depositor = delivery.session.get(Depositor, data["account_no"])
-    if depositor is None:
-        # registration not seen yet: a retry brings it back after accounts.depositor.registered
-        raise LookupError(f"depositor {data['account_no']} not known yet")
-    if _is_newer(at, depositor.balance_as_of):
-        depositor.balance, depositor.balance_as_of = data["balance"], at
-
-
-@handlers.on(accounts_events.STATUS_CHANGED, purpose="account-status")
-def remember_status(delivery) -> None:
-    data, at = delivery.data, delivery.event.occurred_at
-    depositor = delivery.session.get(Depositor, data["account_no"])
-    if depositor is None:
-        raise LookupError(f"depositor {data['account_no']} not known yet")
-    if _is_newer(at, depositor.status_as_of):
-        depositor.status, depositor.status_as_of = data["status_to"], at
-
-
-@handlers.on(*withdrawals_events.APPLICATION_EVENTS.values(), purpose="withdrawals-in-progress")
-def remember_withdrawal(delivery) -> None:
-    data = delivery.data
-    row = delivery.session.get(WithdrawalInProgress, data["application_id"])
-    if row is None:
-        delivery.session.add(
-            WithdrawalInProgress(
-                application_id=data["application_id"], account_no=data["account_no"], state=data["state"]
-            )
-        )
-        return
-    # a finished application stays finished; otherwise only move forward (events may arrive out of order)
-    if row.state in WITHDRAWAL_FINISHED:
-        return
-    if data["state"] in WITHDRAWAL_FINISHED or WITHDRAWAL_ORDER.get(data["state"], -1) > WITHDRAWAL_ORDER.get(
-        row.state, -1
-    ):
-        row.state = data["state"]
-
-
-def _is_newer(at: datetime, seen: datetime | None) -> bool:
-    return seen is None or at >= seen

@@ -21,11 +21,11 @@ from chassis import clock
 from chassis.bus.outbox import history_at
 from chassis.runtime import Runtime
 from services.accounts.events import latest_month_due
-from services.loans.applicants import check_applicant
-from services.loans.cases import move_application, record_transition
+from services.loans.cases.applicants import check_applicant
+from services.loans.cases.applications import move_application, record_transition
+from services.loans.cases.loan_book import RunSummary, settle_loan
 from services.loans.domain.rates import CURRENT_RATES
 from services.loans.domain.workflow import Actor, ApplicationState, Role
-from services.loans.loan_book import RunSummary, settle_loan
 from services.loans.models import DepositMonth, Depositor, Loan, LoanApplication
 
 OFFICER = Actor("staff:officer1", frozenset({Role.LOAN_OFFICER}))

@@ -7,7 +7,15 @@ from chassis.money import round_fen
 from chassis.pii import mask_bank_card, mask_id_number
 from services.loans.config import LoansConfig
 from services.loans.domain.rates import as_percent
-from services.loans.domain.workflow import ROLE_LABELS, STATE_LABELS, ApplicationState, LoanStanding, LoanStatus, Role, can_cancel
+from services.loans.domain.workflow import (
+    ROLE_LABELS,
+    STATE_LABELS,
+    ApplicationState,
+    LoanStanding,
+    LoanStatus,
+    Role,
+    can_cancel,
+)
 from services.loans.models import Loan, LoanApplication
 
 

@@ -1,37 +1,29 @@
 """The notifications service: `create_app()` for gunicorn and `flask --app services.notifications.app <command>`."""
 
-import click
 from flask import Flask
 
+from chassis.bus import handles
 from chassis.runtime import Runtime
 from chassis.service import Service
+from services.accounts.events import CONTACT_CHANGED, DEPOSITOR_REGISTERED
+from services.notifications import consumers
+from services.notifications.api import blueprints
+from services.notifications.cases.delivery import sender_loop
+from services.notifications.cases.notices import BUSINESS_EVENTS, CODE_EVENTS
+from services.notifications.commands import register_commands
 from services.notifications.config import NotificationsConfig
-from services.notifications.consumers import handlers
-from services.notifications.delivery import send_due, sender_loop
 from services.notifications.models import Base
 from services.notifications.seed import seed
-
-
-def _blueprints() -> list:
-    from services.notifications.api import blp
-
-    return [blp]
 
 
 def _extend(app: Flask, runtime: Runtime) -> None:
     if runtime.config.dev_inbox:
         # never in the production configuration (NOTIFICATIONS_DEV_INBOX=false): the texts hold codes
-        from services.notifications.dev_inbox import blp as dev_blp
+        from services.notifications.api.dev_inbox import blp as dev_blp
 
         app.register_blueprint(dev_blp)
 
-    @app.cli.command("send-due")
-    def send_due_command() -> None:
-        """Send every text that is due now (deferred ones whose time has come, retries), once."""
-        from services.notifications.providers import build_provider
-
-        handled = send_due(runtime.db, runtime.config, build_provider(runtime.config, runtime.db))
-        click.echo(f"notifications: {handled} texts handed to the provider")
+    register_commands(app, runtime)
 
 
 service = Service(
@@ -40,8 +32,13 @@ service = Service(
     package_file=__file__,
     metadata=Base.metadata,
     config_class=NotificationsConfig,
-    blueprints=_blueprints,
-    subscriptions=handlers,
+    blueprints=blueprints,
+    handlers=(
+        handles(DEPOSITOR_REGISTERED, CONTACT_CHANGED, purpose="contacts", by=consumers.keep_contact),
+        # codes have a queue of their own: a burst of business notices never holds back a code someone waits for
+        handles(*CODE_EVENTS, purpose="sms-codes", by=consumers.deliver_code),
+        handles(*BUSINESS_EVENTS, purpose="notices", by=consumers.deliver_notice),
+    ),
     seed=seed,
     extend_app=_extend,
     # the SMS sender runs beside the relay: in the worker process and in the embedded hall

@@ -4,16 +4,13 @@ import logging
 from datetime import timedelta
 
 from chassis import clock
-from services.accounts.events import CONTACT_CHANGED, DEPOSITOR_REGISTERED
-from services.notifications.delivery import queue_notice
-from services.notifications.events import handlers
+from services.notifications.cases.delivery import queue_notice
+from services.notifications.cases.notices import notice_for
 from services.notifications.models import Recipient
-from services.notifications.notices import BUSINESS_NOTICES, CODE_NOTICES, notice_for
 
 log = logging.getLogger("notifications.consumers")
 
 
-@handlers.on(DEPOSITOR_REGISTERED, CONTACT_CHANGED, purpose="contacts")
 def keep_contact(delivery) -> None:
     """The recipients replica: who a depositor is and the mobile reserved at the centre."""
     data, occurred = delivery.data, delivery.event.occurred_at
@@ -28,13 +25,10 @@ def keep_contact(delivery) -> None:
         recipient.name = data["name"]
 
 
-# codes have a queue of their own: a burst of business notices never holds back a code someone waits for
-@handlers.on(*(contract for contract, _builder in CODE_NOTICES.values()), purpose="sms-codes")
 def deliver_code(delivery) -> None:
     _deliver(delivery)
 
 
-@handlers.on(*(contract for contract, _builder in BUSINESS_NOTICES.values()), purpose="notices")
 def deliver_notice(delivery) -> None:
     _deliver(delivery)
 

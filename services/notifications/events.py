@@ -1,10 +1,8 @@
-"""Events the notifications service publishes (contracts); its handlers (consumers.py) register on `handlers`."""
+"""The notifications service's published contract: the events it sends, their schemas and versions."""
 
 from marshmallow import Schema, fields
 
-from chassis.bus import EventContract, Subscriptions
-
-handlers = Subscriptions("notifications")
+from chassis.bus.envelope import EventContract
 
 
 class SmsDelivered(Schema):

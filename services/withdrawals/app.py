@@ -1,50 +1,39 @@
 """The withdrawals service: `create_app()` for gunicorn and `flask --app services.withdrawals.app <command>`."""
 
-import click
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from chassis.bus import handles
 from chassis.errors import problem_response
 from chassis.runtime import Runtime
 from chassis.service import Service
-from services.withdrawals import read_model, saga  # noqa: F401  (registers their handlers)
+from services.accounts.events import (
+    ACCOUNT_CREDITED,
+    ACCOUNT_DEBITED,
+    DEPOSITOR_REGISTERED,
+    FUNDS_RELEASED,
+    FUNDS_RESERVED,
+    RESERVATION_FAILED,
+    STATUS_CHANGED,
+)
+from services.loans.events import LOAN_DISBURSED, LOAN_PAID_OFF
+from services.withdrawals import consumers
+from services.withdrawals.api import ERROR_STATUSES, blueprints
+from services.withdrawals.commands import register_commands
 from services.withdrawals.config import WithdrawalsConfig
-from services.withdrawals.events import handlers
 from services.withdrawals.models import Base
 from services.withdrawals.seed import seed
 
 
-def _blueprints() -> list:
-    from services.withdrawals.api import blp as depositor_api
-    from services.withdrawals.console.views import console
-    from services.withdrawals.staff_api import blp as staff_api
-
-    return [depositor_api, staff_api, console]
-
-
 def _extend(app: Flask, runtime: Runtime) -> None:
-    from services.withdrawals import booking
-
     @app.errorhandler(StaleDataError)
     @app.errorhandler(IntegrityError)
     def _concurrent_change(_error):
         # someone else changed the same case (or took the same place) first
         return problem_response(409, "CONFLICT", "数据已被他人修改，请刷新后重试")
 
-    @app.cli.command("mark-missed")
-    def mark_missed() -> None:
-        """Turn booked appointments whose slot has ended into missed ones."""
-        with runtime.db.transaction() as session:
-            count = booking.mark_missed(session)
-        click.echo(f"withdrawals: {count} appointment(s) marked missed")
-
-    @app.cli.command("send-reminders")
-    def send_reminders() -> None:
-        """Publish withdrawals.appointment.reminder_due for tomorrow's appointments."""
-        with runtime.db.transaction() as session:
-            count = booking.send_reminders(session)
-        click.echo(f"withdrawals: {count} reminder(s) due")
+    register_commands(app, runtime)
 
 
 service = Service(
@@ -53,8 +42,20 @@ service = Service(
     package_file=__file__,
     metadata=Base.metadata,
     config_class=WithdrawalsConfig,
-    blueprints=_blueprints,
-    subscriptions=handlers,
+    blueprints=blueprints,
+    handlers=(
+        handles(
+            DEPOSITOR_REGISTERED,
+            ACCOUNT_CREDITED,
+            ACCOUNT_DEBITED,
+            STATUS_CHANGED,
+            purpose="applicants",
+            by=consumers.follow_accounts,
+        ),
+        handles(LOAN_DISBURSED, LOAN_PAID_OFF, purpose="fund-loans", by=consumers.follow_fund_loans),
+        handles(FUNDS_RESERVED, RESERVATION_FAILED, FUNDS_RELEASED, purpose="funds", by=consumers.follow_funds),
+    ),
+    error_statuses=ERROR_STATUSES,
     seed=seed,
     extend_app=_extend,
     demo_notes=("提取业务后台 withdrawals console: {base}/console/withdrawals/  (wofficer1 / wofficer2, Demo123456)",),

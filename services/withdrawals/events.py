@@ -1,10 +1,8 @@
-"""Events the withdrawals service publishes (contracts) and the handlers of those it consumes."""
+"""The withdrawals service's published contract: the events it sends, their schemas and versions."""
 
 from marshmallow import Schema, fields
 
-from chassis.bus import EventContract, Subscriptions
-
-handlers = Subscriptions("withdrawals")
+from chassis.bus.envelope import EventContract
 
 APPLICATION_STATES = ("submitted", "prereviewed", "accepted", "approved", "rejected", "cancelled", "paid")
 

@@ -3,15 +3,9 @@
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates
 
 from chassis.api import ListArgs
-from chassis.pii import mask_bank_card
-from services.withdrawals import cases
-from services.withdrawals.booking import materials_of
 from services.withdrawals.domain.reasons import WithdrawalReason
 from services.withdrawals.domain.workflow import (
-    APPLICATION_LABELS,
-    APPOINTMENT_LABELS,
     ApplicationState,
-    AppointmentState,
 )
 
 
@@ -121,46 +115,6 @@ class StaffApplicationOut(ApplicationOut):
     allowed = fields.List(fields.String())
 
 
-def application_out(case, timeline=None, staff: bool = False, allowed=()) -> dict:
-    out = {
-        "id": case.id,
-        "application_no": case.application_no,
-        "reason": case.reason,
-        "reason_name": case.reason_name,
-        "amount": case.amount,
-        "closes_account": case.closes_account,
-        "bank_card": mask_bank_card(case.bank_card),
-        "fields_": case.reason_fields,
-        "status": case.state,
-        "status_label": APPLICATION_LABELS[ApplicationState(case.state)],
-        "opinion": case.opinion,
-        "appointment_id": case.appointment_id,
-        "created_at": cases.stamp(case.created_at),
-        "updated_at": cases.stamp(case.updated_at),
-    }
-    if timeline is not None:
-        out["timeline"] = [
-            {
-                "step": step.step,
-                "label": step.label,
-                "at": cases.stamp(step.at),
-                "opinion": step.opinion,
-                # depositors see who acted by role, never a staff member's user name
-                "by": step.actor_id if staff else {"applicant": "本人", "system": "系统"}.get(step.role, "经办人员"),
-            }
-            for step in timeline
-        ]
-    if staff:
-        out.update(
-            account_no=case.account_no,
-            name=case.name,
-            center=case.center,
-            accepted_by=case.accepted_by,
-            allowed=list(allowed),
-        )
-    return out
-
-
 class SlotsArgs(Schema):
     date = fields.Date(required=True)
 
@@ -222,19 +176,3 @@ class AppointmentOut(Schema):
     status_label = fields.String()
     application_id = fields.String(allow_none=True)
     materials = fields.List(fields.Nested(MaterialOut))
-
-
-def appointment_out(appointment) -> dict:
-    return {
-        "id": appointment.id,
-        "branch_code": appointment.branch_code,
-        "branch_name": appointment.branch_name,
-        "reason": appointment.reason,
-        "reason_name": appointment.reason_name,
-        "slot_start": cases.stamp(appointment.slot_start),
-        "slot_end": cases.stamp(appointment.slot_end),
-        "status": appointment.state,
-        "status_label": APPOINTMENT_LABELS[AppointmentState(appointment.state)],
-        "application_id": appointment.application_id,
-        "materials": materials_of(appointment),
-    }

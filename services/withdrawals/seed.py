@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from chassis import clock
 from chassis.bus.outbox import history_at
-from services.withdrawals import booking, cases
+from services.withdrawals.cases import applications as cases
+from services.withdrawals.cases import booking
 from services.withdrawals.domain.errors import RuleViolation
 from services.withdrawals.domain.reason_catalogue import catalogue_for
 from services.withdrawals.domain.slots import slot_at

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from chassis.pii import id_check_char
-from services.accounts import operations
+from services.accounts.cases import operations
+from services.accounts.cases.postings import lock_account, post_deposit, record, state_of
+from services.accounts.cases.reservations import debit_for_application, release_for_application, reserve_for_application
 from services.accounts.domain.deposits import DepositKind, YearMonth
 from services.accounts.domain.errors import RuleViolation
 from services.accounts.domain.ledger import EntryKind, post
 from services.accounts.models import FundAccount, LedgerEntry, Reservation
-from services.accounts.postings import lock_account, post_deposit, record, state_of
-from services.accounts.reservations import debit_for_application, release_for_application, reserve_for_application
 
 fen = st.integers(min_value=1, max_value=2_000_000).map(lambda n: Decimal(n) / 100)
 step = st.one_of(

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from chassis.bus import publish
 from chassis.testing import wait_until
+from services.accounts.cases.reservations import reserve_for_application
 from services.accounts.models import FundAccount, Reservation
-from services.accounts.reservations import reserve_for_application
 from services.withdrawals.events import APPLICATION_APPROVED, APPLICATION_PAID, PAYMENT_FAILED
 
 LI_NA = "640300000002"

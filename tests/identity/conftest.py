@@ -14,9 +14,9 @@ from chassis.bus import publish
 from chassis.bus.tables import outbox
 from chassis.testing import wait_until
 from services.accounts.events import DEPOSITOR_REGISTERED
+from services.identity.cases.users import create_user
 from services.identity.domain.credentials import RegistrationForm
 from services.identity.models import Depositor
-from services.identity.users import create_user
 
 ZHANG = {"center": "yinchuan", "id_number": "640105198506153219", "mobile": "13895000001", "name": "张伟"}
 ZHANG_ACCOUNT = "640100000001"

@@ -99,7 +99,7 @@ def test_staff_log_in_and_get_their_roles(identity_hall):
     import jwt
 
     ih = identity_hall()
-    from services.identity.staff import save_staff
+    from services.identity.cases.staff import save_staff
 
     with ih.runtime.db.transaction() as session:
         save_staff(

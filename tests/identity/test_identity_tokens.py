@@ -13,7 +13,7 @@ from chassis import clock
 from chassis.auth import JwksKeys, TokenVerifier
 from chassis.errors import ApiError
 from chassis.http import ServiceClient
-from services.identity.keys import key_ring
+from services.identity.cases.keys import key_ring
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 from marshmallow import fields, validate
 
 from chassis.bus import Envelope
+from services.notifications.cases.notices import BUSINESS_NOTICES, CODE_NOTICES, notice_for
 from services.notifications.domain.templates import TEMPLATES, render, render_in_app
-from services.notifications.notices import BUSINESS_NOTICES, CODE_NOTICES, notice_for
 
 # values whose format the contract states only in a comment
 _SEMANTIC = {

@@ -13,9 +13,9 @@ from chassis.bus.tables import outbox
 from chassis.testing import wait_until
 from services.identity.events import SMS_REQUESTED
 from services.loans.events import APPLICATION_EVENTS
-from services.notifications.delivery import queue_notice
+from services.notifications.cases.delivery import queue_notice
+from services.notifications.cases.notices import notice_for
 from services.notifications.models import DevInboxText, InAppMessage, SmsDelivery
-from services.notifications.notices import notice_for
 
 ZHANG = "640100000001"
 

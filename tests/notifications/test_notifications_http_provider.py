@@ -2,8 +2,8 @@
 
 import pytest
 
+from services.notifications.adapters.sms import HttpSmsProvider, ProviderError
 from services.notifications.config import NotificationsConfig
-from services.notifications.providers import HttpSmsProvider, ProviderError
 
 
 def provider_for(gateway, **overrides) -> HttpSmsProvider:

@@ -1,4 +1,4 @@
-"""The depositor's API (manual §6.3, §6.4, §7.2-7.5) and the public directory of centres and guides (§5, §9).
+"""The depositor's API (manual §6.3, §6.4, §7.2-7.5): basic info, account, statement, deposits, withdrawals.
 
 Every /me endpoint takes the person from the token (`current_caller().acct`, the account number), never from
 the URL: another depositor's record simply is not found.
@@ -11,24 +11,17 @@ from sqlalchemy.orm import Session
 from chassis.api import ListArgs, page_schema, paginate, within_dates
 from chassis.auth import current_caller, depositor_required
 from chassis.errors import ApiError
-from chassis.rules import RuleViolation
 from chassis.runtime import current_runtime
 from services.accounts import schemas
 from services.accounts.domain.directory import default_directory
-from services.accounts.domain.guides import default_guides
 from services.accounts.domain.ledger import EntryKind
 from services.accounts.models import Employer, FundAccount, LedgerEntry
 
-blp = Blueprint("accounts", __name__, url_prefix="/api/v1/accounts", description="个人账户、信息查询、办事指南")
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1/accounts", description="个人账户与信息查询")
 
 DEPOSIT_KINDS = (EntryKind.REGULAR_DEPOSIT.value, EntryKind.SUPPLEMENTARY_DEPOSIT.value)
 WITHDRAWAL_KINDS = (EntryKind.WITHDRAWAL.value,)
 MAX_ENTRY_ID = 2**63 - 1  # a larger number in the URL is simply not found (PostgreSQL would refuse it)
-
-
-def as_api_error(violation: RuleViolation, status: int = 422) -> ApiError:
-    errors = {violation.field: [violation.detail]} if violation.field else None
-    return ApiError(violation.code, violation.detail, status, errors=errors)
 
 
 def _my_account(session: Session) -> FundAccount:
@@ -176,43 +169,3 @@ def my_withdrawals(args):
 @blp.response(200, schemas.WithdrawalDetailSchema)
 def my_withdrawal(entry_id):
     return _my_entry(entry_id, WITHDRAWAL_KINDS)
-
-
-# -- directory (public) ------------------------------------------------------------------------------------
-
-
-@blp.route("/centers")
-@blp.response(200, schemas.CenterSchema(many=True))
-def centers():
-    """管理中心"""
-    return list(default_directory().centers)
-
-
-@blp.route("/centers/<code>/branches")
-@blp.response(200, schemas.BranchSchema(many=True))
-def branches(code):
-    """某管理中心的服务网点：地址、电话、办公时间、地图位置"""
-    directory = default_directory()
-    if not directory.is_known(code):
-        raise ApiError("CENTER_NOT_FOUND", f"不存在的管理中心：{code}", 404)
-    return list(directory.branches(code))
-
-
-@blp.route("/guides")
-@blp.arguments(schemas.GuideArgs, location="query")
-@blp.response(200, schemas.GuideRowSchema(many=True))
-def guides(args):
-    """办事指南列表（按中心、分类筛选）"""
-    center = args.get("center")
-    if center and not default_directory().is_known(center):
-        raise ApiError("CENTER_NOT_FOUND", f"不存在的管理中心：{center}", 404)
-    return default_guides().select(center=center, category=args.get("category"))
-
-
-@blp.route("/guides/<guide_id>")
-@blp.response(200, schemas.GuideSchema)
-def guide(guide_id):
-    try:
-        return default_guides().get(guide_id)
-    except RuleViolation as missing:
-        raise ApiError(missing.code, missing.detail, 404) from missing

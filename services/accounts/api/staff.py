@@ -11,27 +11,20 @@ from sqlalchemy.orm.exc import StaleDataError
 from chassis.api import idempotent
 from chassis.auth import staff_required
 from chassis.errors import ApiError
-from chassis.rules import RuleViolation
 from chassis.runtime import current_runtime
-from services.accounts import operations, schemas
-from services.accounts.api import as_api_error
-from services.accounts.domain.errors import ImportRejected
+from services.accounts import schemas
+from services.accounts.cases import operations
 
 blp = Blueprint("accounts_admin", __name__, url_prefix="/api/v1/accounts/admin", description="中心业务操作（管理员）")
 
 
 def refusals_as_problems(view):
-    """Domain refusals become problem+json; a concurrent duplicate becomes 409."""
+    """A concurrent duplicate of an operation becomes 409 (domain refusals map through the service's statuses)."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         try:
             return view(*args, **kwargs)
-        except ImportRejected as rejected:
-            raise ApiError(rejected.code, rejected.detail, 422, errors=rejected.errors_by_row()) from rejected
-        except RuleViolation as violation:
-            status = 404 if violation.code.endswith("NOT_FOUND") else 422
-            raise as_api_error(violation, status) from violation
         except (IntegrityError, StaleDataError) as conflict:
             raise ApiError("CONFLICT", "该业务正在办理或已办理，请刷新后查看", 409) from conflict
 

@@ -6,11 +6,11 @@ from sqlalchemy.orm import Session
 
 from chassis.bus import publish
 from chassis.pii import is_valid_mobile
+from services.accounts.cases.postings import change_account_status, lock_account, state_of
 from services.accounts.domain.errors import RuleViolation
 from services.accounts.domain.ledger import AccountStatus, change_status
 from services.accounts.events import CONTACT_CHANGED
 from services.accounts.models import FundAccount
-from services.accounts.postings import change_account_status, lock_account, state_of
 
 
 def account_or_refuse(session: Session, account_no: str) -> FundAccount:

@@ -8,11 +8,11 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.accounts.cases.postings import post_deposit
 from services.accounts.domain.deposits import DepositKind, YearMonth
 from services.accounts.domain.errors import RuleViolation
 from services.accounts.domain.ledger import AccountStatus
 from services.accounts.models import DepositBatch, Employer, FundAccount
-from services.accounts.postings import post_deposit
 
 # which accounts of the employer a batch reaches; the ledger's rules refuse the rest anyway
 _STATUSES = {

@@ -21,11 +21,11 @@ from chassis.bus import publish
 from chassis.bus.outbox import event_moment, mark_outbox_written
 from chassis.logs import correlation_id_var
 from chassis.money import from_fen
+from services.accounts.cases.postings import posted_event
 from services.accounts.domain.errors import RuleViolation
 from services.accounts.domain.interest import FundYear, InterestRules, settlement_summary
 from services.accounts.events import ACCOUNT_CREDITED
 from services.accounts.models import FundAccount, InterestSettlement, LedgerEntry
-from services.accounts.postings import posted_event
 
 _ACCUMULATION = """
 year_rows AS (

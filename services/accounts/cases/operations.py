@@ -5,14 +5,14 @@ from typing import Any
 
 from chassis import clock
 from chassis.runtime import Runtime
-from services.accounts.account_changes import change_mobile, set_sealed
-from services.accounts.deposit_batches import run_deposit_batch
+from services.accounts.cases.account_changes import change_mobile, set_sealed
+from services.accounts.cases.deposit_batches import run_deposit_batch
+from services.accounts.cases.interest_settlement import settle_fund_year
+from services.accounts.cases.onboarding import import_depositors
 from services.accounts.domain.depositor_import import validate_csv, validate_rows
 from services.accounts.domain.deposits import DepositKind, YearMonth
 from services.accounts.domain.directory import default_directory
 from services.accounts.domain.interest import FundYear
-from services.accounts.interest_settlement import settle_fund_year
-from services.accounts.onboarding import import_depositors
 
 
 def import_records(runtime: Runtime, records: list[Any] | str, today: date | None = None) -> dict:

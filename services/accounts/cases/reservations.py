@@ -13,14 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chassis import clock
-from chassis.bus import Delivery, publish
+from chassis.bus import publish
 from chassis.bus.subscriptions import PermanentFailure
+from services.accounts.cases.postings import change_account_status, lock_account, record, state_of
 from services.accounts.domain.errors import RuleViolation
 from services.accounts.domain.ledger import AccountStatus, change_status, debit_reserved, release, reserve
-from services.accounts.events import FUNDS_RELEASED, FUNDS_RESERVED, RESERVATION_FAILED, handlers
+from services.accounts.events import FUNDS_RELEASED, FUNDS_RESERVED, RESERVATION_FAILED
 from services.accounts.models import Reservation
-from services.accounts.postings import change_account_status, lock_account, record, state_of
-from services.withdrawals.events import APPLICATION_APPROVED, APPLICATION_PAID, PAYMENT_FAILED
 
 
 class NotYetReserved(Exception):
@@ -135,18 +134,3 @@ def release_for_application(session: Session, data: dict) -> Reservation:
         {"application_id": reservation.application_id, "account_no": account.account_no, "amount": reservation.amount},
     )
     return reservation
-
-
-@handlers.on(APPLICATION_APPROVED, purpose="reserve-funds")
-def on_application_approved(delivery: Delivery) -> None:
-    reserve_for_application(delivery.session, delivery.data)
-
-
-@handlers.on(APPLICATION_PAID, purpose="debit-withdrawal")
-def on_application_paid(delivery: Delivery) -> None:
-    debit_for_application(delivery.session, delivery.data)
-
-
-@handlers.on(PAYMENT_FAILED, purpose="release-funds")
-def on_payment_failed(delivery: Delivery) -> None:
-    release_for_application(delivery.session, delivery.data)

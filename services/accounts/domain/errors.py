@@ -35,6 +35,9 @@ class ImportRejected(RuleViolation):
         super().__init__("IMPORT_REJECTED", f"导入数据共有{len(errors)}处错误，未导入任何记录，请修改后重新导入")
         self.errors = errors
 
+    def field_errors(self) -> dict[str, list[str]]:
+        return self.errors_by_row()
+
     def errors_by_row(self) -> dict[str, list[str]]:
         """The `errors` member of a problem+json body: "3.mobile" (row.field) → messages."""
         grouped: dict[str, list[str]] = {}

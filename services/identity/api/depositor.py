@@ -61,7 +61,7 @@ def log_out():
 def _me(session) -> User:
     user = session.get(User, current_caller().sub)
     if user is None:
-        raise ApiError("NOT_FOUND", "用户不存在", 404)
+        raise IdentityError("NOT_FOUND")
     return user
 
 

@@ -1,15 +1,21 @@
-"""Public API, part 1: captchas, SMS codes, registration (§2) and password recovery (§3)."""
+"""Identity's public API (no login yet): captchas, SMS codes, registration (§2), password recovery (§3), login (§4)
+for depositors and staff, token refresh, and the JWKS of access tokens."""
 
-from flask import request
+from flask import Blueprint as FlaskBlueprint
+from flask import jsonify, request
 from flask_smorest import Blueprint
 
 from chassis import clock
 from chassis.runtime import current_runtime
-from services.identity import schemas, users, verification
+from services.identity import schemas
+from services.identity.cases import sessions, users, verification
+from services.identity.cases.keys import key_ring
+from services.identity.cases.login import LoginRequest, log_in
 from services.identity.domain.credentials import check_new_password, check_registration_form
 from services.identity.domain.errors import IdentityError
 
-blp = Blueprint("identity", __name__, url_prefix="/api/v1/identity", description="注册、登录与会话")
+blp = Blueprint("identity", __name__, url_prefix="/api/v1/identity", description="注册、找回密码与登录")
+well_known = FlaskBlueprint("identity_jwks", __name__)
 
 
 def client_ip() -> str:
@@ -116,3 +122,59 @@ def reset_password(body):
         proof = verification.take_verification(session, "reset_password", body["reset_token"], now)
         user = users.reset_password(session, _config(), proof, body["username"], password, now)
         return {"user_id": user.id, "username": user.username, "center": user.center}
+
+
+def _login(body: dict, *, staff: bool):
+    runtime = current_runtime()
+    attempt = LoginRequest(
+        center=body.get("center") or "",
+        username=body["username"],
+        password=body["password"],
+        captcha_id=body["captcha_id"],
+        captcha_answer=body["captcha_answer"],
+        ip=client_ip(),
+    )
+    with runtime.db.transaction() as session:
+        outcome = log_in(session, runtime.config, key_ring(runtime), attempt, clock.now(), staff=staff)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+@blp.route("/sessions", methods=["POST"])
+@blp.arguments(schemas.LoginIn)
+@blp.response(201, schemas.GrantOut)
+def log_in_depositor(body):
+    """Log in with centre, username and password (captcha after 3 failures, lock after 5 in 15 minutes)."""
+    return _login(body, staff=False)
+
+
+@blp.route("/staff-sessions", methods=["POST"])
+@blp.arguments(schemas.StaffLoginIn)
+@blp.response(201, schemas.GrantOut)
+def log_in_staff(body):
+    """Staff log in to the consoles; the token carries their roles."""
+    return _login(body, staff=True)
+
+
+@blp.route("/sessions/refresh", methods=["POST"])
+@blp.arguments(schemas.RefreshIn)
+@blp.response(201, schemas.GrantOut)
+def refresh(body):
+    """Trade a refresh token for new tokens; a token used twice ends the whole login."""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        outcome = sessions.refresh_session(
+            session, key_ring(runtime), runtime.config, body["refresh_token"], clock.now()
+        )
+    if isinstance(outcome, IdentityError):
+        raise outcome
+    return outcome
+
+
+@well_known.get("/.well-known/jwks.json")
+def jwks():
+    """Public keys of access tokens: the current one and the previous one (keys rotate)."""
+    response = jsonify(key_ring(current_runtime()).jwks())
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response

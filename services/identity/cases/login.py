@@ -12,16 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chassis.bus import publish
+from services.identity.cases.keys import KeyRing
+from services.identity.cases.sessions import Grant, depositor_claims, staff_claims, start_session
+from services.identity.cases.users import password_hasher
+from services.identity.cases.verification import check_captcha
 from services.identity.config import IdentityConfig
 from services.identity.domain import login_protection as protection
 from services.identity.domain.credentials import username_key
 from services.identity.domain.errors import IdentityError
 from services.identity.events import USER_LOCKED
-from services.identity.keys import KeyRing
 from services.identity.models import LoginAttempt, StaffUser, User
-from services.identity.sessions import Grant, depositor_claims, staff_claims, start_session
-from services.identity.users import password_hasher
-from services.identity.verification import check_captcha
 
 STAFF_CENTER = "staff"  # staff attempts are throttled under their own key space
 

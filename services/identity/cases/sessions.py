@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from chassis.errors import ApiError
+from services.identity.cases.keys import KeyRing
 from services.identity.config import IdentityConfig
-from services.identity.keys import KeyRing
+from services.identity.domain.errors import IdentityError
 from services.identity.models import Depositor, RefreshToken, StaffUser, User
 
 STAFF_PREFIX = "staff:"
@@ -88,13 +88,13 @@ def _grant(session: Session, keys: KeyRing, config: IdentityConfig, claims: dict
     return Grant(access_token(session, keys, config, claims, family_id, now), refresh, config.access_token_seconds)
 
 
-def _refresh_refused() -> ApiError:
-    return ApiError("REFRESH_TOKEN_INVALID", "登录状态已失效，请重新登录", 401)
+def _refresh_refused() -> IdentityError:
+    return IdentityError("REFRESH_TOKEN_INVALID")
 
 
 def refresh_session(
     session: Session, keys: KeyRing, config: IdentityConfig, presented: str, now: datetime
-) -> Grant | ApiError:
+) -> Grant | IdentityError:
     """Rotate `presented`. A token already rotated is a replay (someone holds a copy): the whole family
     is revoked and the answer is an error, returned rather than raised so the revocation commits."""
     stored = session.scalar(

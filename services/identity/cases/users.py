@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chassis.bus import publish
+from services.identity.cases.sessions import revoke_subject
 from services.identity.config import IdentityConfig
 from services.identity.domain.credentials import (
     HashingParameters,
@@ -18,7 +19,6 @@ from services.identity.domain.credentials import (
 from services.identity.domain.errors import IdentityError
 from services.identity.events import PASSWORD_CHANGED, PASSWORD_RESET, USER_REGISTERED
 from services.identity.models import Depositor, User, Verification
-from services.identity.sessions import revoke_subject
 
 
 @functools.lru_cache(maxsize=4)

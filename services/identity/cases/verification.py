@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from chassis.bus import publish
 from chassis.pii import is_valid_id_number, is_valid_mobile, normalize_id_number
+from services.identity.cases.sessions import hash_token
 from services.identity.config import IdentityConfig
 from services.identity.domain import captchas, sms_codes
 from services.identity.domain.errors import IdentityError
 from services.identity.events import SMS_REQUESTED
 from services.identity.models import Captcha, Depositor, SmsCode, User, Verification
-from services.identity.sessions import hash_token
 
 SMS_TEMPLATES = {"register": "sms_code.register", "reset_password": "sms_code.reset_password"}
 

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from chassis.rules import RuleViolation
+
 HOTLINE = "12329"
 
 _ASK_THE_HOTLINE = f"如果还有其他疑问，请您拨打{HOTLINE}公积金热线进行咨询。"
@@ -55,10 +57,15 @@ CATALOGUE: dict[str, ErrorText] = {
     "PASSWORD_UNCHANGED": ErrorText(422, "新密码不能与当前密码相同。"),
     "VERIFICATION_EXPIRED": ErrorText(400, "身份验证已过期，请返回第一步重新验证。"),
     "ACCOUNT_MISMATCH": ErrorText(400, "登录账号与身份验证信息不符，请核对后重新输入。"),
+    "REFRESH_TOKEN_INVALID": ErrorText(401, "登录状态已失效，请重新登录。"),
+    "NOT_FOUND": ErrorText(404, "用户不存在。"),
 }
 
+# the HTTP status of each code, for the service's one mapping (Service(error_statuses=...))
+STATUSES: dict[str, int] = {code: text.status for code, text in CATALOGUE.items()}
 
-class IdentityError(Exception):
+
+class IdentityError(RuleViolation):
     """A refusal the user caused. `detail` defaults to the catalogue text; `errors` maps field → messages."""
 
     def __init__(
@@ -72,13 +79,17 @@ class IdentityError(Exception):
     ):
         if code not in CATALOGUE:
             raise KeyError(f"unknown identity error code {code}")
-        self.code = code
-        self.detail = detail or CATALOGUE[code].detail
-        self.field = field
-        self.retry_after = retry_after
+        super().__init__(code, detail or CATALOGUE[code].detail, field)
+        self._retry_after = retry_after
         self.errors = errors if errors is not None else ({field: [self.detail]} if field else {})
-        super().__init__(f"{code}: {self.detail}")
 
     @property
     def status(self) -> int:
         return CATALOGUE[self.code].status
+
+    @property
+    def retry_after(self) -> int | None:
+        return self._retry_after
+
+    def field_errors(self) -> dict[str, list[str]]:
+        return self.errors

@@ -1,10 +1,20 @@
-"""The loans service's public API (`/api/v1/loans/...`): calculator, applications, loans, and the staff API."""
+"""Loans' HTTP API: `public` (calculator, rates, banks), `depositor` (applications, my loans), `staff` (review);
+and the one place each domain refusal gets its HTTP status."""
+
+# a refusal not named here is a 422, as for bad input
+ERROR_STATUSES = {
+    "VERSION_CONFLICT": 409,
+    "ILLEGAL_TRANSITION": 409,
+    "PRELIMINARY_REVIEWER_UNKNOWN": 409,
+    "ROLE_NOT_ALLOWED": 403,
+    "FOUR_EYES_VIOLATION": 403,
+    "APPLICATION_NOT_FOUND": 404,
+    "LOAN_NOT_FOUND": 404,
+}
 
 
 def blueprints() -> list:
-    from services.loans.api.applications import blp as applications
-    from services.loans.api.calculator import blp as calculator
-    from services.loans.api.loans import blp as loans
-    from services.loans.api.staff import blp as staff
+    from services.loans.api import depositor, public, staff
+    from services.loans.console.views import console
 
-    return [calculator, applications, loans, staff]
+    return [public.blp, depositor.blp, staff.blp, console]

@@ -1,16 +1,17 @@
-"""The loan calculator, the rate table and the early repayment trial: open to everyone, no login needed."""
+"""Loans' public API (no login): the calculator, the rate table, the early repayment trial and the entrusted banks."""
 
 from flask_smorest import Blueprint
 
 from chassis.errors import ApiError
-from services.loans.applicants import percent_to_fraction
+from chassis.runtime import current_runtime
+from services.loans.cases.applicants import percent_to_fraction
 from services.loans.domain.calculator import RepaymentMethod, RepaymentPlan, calculate, check_loan_terms
 from services.loans.domain.errors import RuleViolation
 from services.loans.domain.prepayment import PrepaymentMode, check_prepayment, trial_prepayment
 from services.loans.domain.rates import CURRENT_RATES, as_percent
-from services.loans.schemas import LoanTermsIn, PlanOut, PrepaymentIn, PrepaymentOut, RatesOut
+from services.loans.schemas import BankOut, LoanTermsIn, PlanOut, PrepaymentIn, PrepaymentOut, RatesOut
 
-blp = Blueprint("loans-calculator", __name__, url_prefix="/api/v1/loans", description="贷款计算器与利率")
+blp = Blueprint("loans_public", __name__, url_prefix="/api/v1/loans", description="贷款计算器、利率与受托银行")
 
 
 @blp.route("/rates", methods=["GET"])
@@ -87,3 +88,10 @@ def refusal(problems: list[RuleViolation]) -> ApiError:
     for problem in problems:
         errors.setdefault(problem.field or "_schema", []).append(problem.detail)
     return ApiError(problems[0].code, problems[0].detail, 422, errors=errors)
+
+
+@blp.route("/banks", methods=["GET"])
+@blp.response(200, BankOut(many=True))
+def banks():
+    """可选择的受托银行"""
+    return current_runtime().config.banks()

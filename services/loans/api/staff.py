@@ -8,10 +8,11 @@ from chassis.api import page_schema, paginate
 from chassis.auth import current_caller, staff_required
 from chassis.errors import ApiError
 from chassis.runtime import current_runtime
-from services.loans.cases import describe, move_application, save_or_conflict, staff_actor
+from services.loans.cases.applications import move_application, save_or_conflict, staff_actor
 from services.loans.domain.workflow import ApplicationState
 from services.loans.models import LoanApplication
 from services.loans.schemas import ApplicationOut, StaffListArgs, TransitionIn
+from services.loans.views import describe
 
 blp = Blueprint("loans-staff", __name__, url_prefix="/api/v1/loans/staff", description="贷款审核（工作人员）")
 STAFF_ROLES = ("loan_officer", "loan_approver", "bank_officer")

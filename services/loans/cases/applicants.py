@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from chassis import clock
 from services.accounts.events import continuous_full_deposit_months
 from services.loans.config import LoansConfig
+from services.loans.consumers import WITHDRAWAL_FINISHED
 from services.loans.domain.eligibility import (
     DepositorFacts,
     EligibilityFailure,
@@ -19,7 +20,6 @@ from services.loans.domain.eligibility import (
     check_eligibility,
 )
 from services.loans.domain.workflow import ApplicationState
-from services.loans.events import WITHDRAWAL_FINISHED
 from services.loans.models import (
     BalancePosting,
     DepositMonth,

@@ -5,41 +5,28 @@ import json
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from chassis import clock
 from chassis.bus import publish
-from chassis.errors import ApiError
-from chassis.pii import mask_bank_card, mask_id_number
-from services.loans.applicants import check_applicant, percent_to_fraction
+from services.loans.cases.applicants import check_applicant, percent_to_fraction
+from services.loans.cases.loan_book import open_loan
 from services.loans.config import LoansConfig
-from services.loans.domain.rates import CURRENT_RATES, as_percent
+from services.loans.domain.errors import ApplicationRefused, stale_page
+from services.loans.domain.rates import CURRENT_RATES
 from services.loans.domain.workflow import (
-    ROLE_LABELS,
     STATE_LABELS,
     Actor,
     ApplicationState,
     Role,
-    TransitionRefused,
     advance,
-    can_cancel,
 )
 from services.loans.events import APPLICATION_EVENTS
-from services.loans.loan_book import open_loan
-from services.loans.models import ApplicationTransition, Depositor, Loan, LoanApplication
+from services.loans.models import ApplicationTransition, Depositor, LoanApplication
 
 # staff roles as the workflow knows them; admin may act in each (four-eyes still holds: it compares people)
 WORKFLOW_ROLES = (Role.LOAN_OFFICER, Role.LOAN_APPROVER, Role.BANK_OFFICER)
-_REFUSAL_STATUS = {
-    "ILLEGAL_TRANSITION": 409,
-    "PRELIMINARY_REVIEWER_UNKNOWN": 409,
-    "ROLE_NOT_ALLOWED": 403,
-    "FOUR_EYES_VIOLATION": 403,
-    "OPINION_REQUIRED": 422,
-    "UNKNOWN_STATE": 422,
-}
 
 
 def staff_actor(sub: str, roles: tuple[str, ...]) -> Actor:
@@ -56,16 +43,13 @@ def new_application_no(today: date) -> str:
 def submit_application(session: Session, config: LoansConfig, caller, body: dict, now: datetime) -> LoanApplication:
     """Check eligibility again, then file the application as `submitted` and publish it."""
     if config.bank_name(body["entrusted_bank"]) is None:
-        raise ApiError(
-            "BANK_UNKNOWN", "请选择列表中的受托银行", 422, errors={"entrusted_bank": ["请选择列表中的受托银行"]}
-        )
+        raise ApplicationRefused("BANK_UNKNOWN", "请选择列表中的受托银行", field="entrusted_bank")
     answer = check_applicant(session, config, caller.acct, body, clock.day_of(now))
     if not answer.eligible:
-        raise ApiError(
+        raise ApplicationRefused(
             "NOT_ELIGIBLE",
             "不符合贷款条件：" + "；".join(failure.detail for failure in answer.failures),
-            422,
-            failures=[{"code": f.code, "detail": f.detail, "subject": f.subject} for f in answer.failures],
+            failures=tuple({"code": f.code, "detail": f.detail, "subject": f.subject} for f in answer.failures),
         )
     applicant = answer.facts
     depositor = session.get(Depositor, caller.acct)  # the read model carries the registered name and centre
@@ -120,20 +104,15 @@ def move_application(
 ) -> LoanApplication:
     """One step of the workflow by `by`; the version guards against a decision taken on a stale page."""
     if expected_version is not None and expected_version != application.version:
-        raise ApiError("VERSION_CONFLICT", "该申请已被他人处理，请刷新后重试", 409)
-    try:
-        transition = advance(
-            application.state,
-            to=to,
-            by=by,
-            opinion=opinion,
-            preliminary_reviewer_id=application.preliminary_reviewer,
-            at=now,
-        )
-    except TransitionRefused as refused:
-        status = _REFUSAL_STATUS.get(refused.code, 422)
-        errors = {refused.field: [refused.detail]} if refused.field and status == 422 else None
-        raise ApiError(refused.code, refused.detail, status, errors=errors) from None
+        raise stale_page()
+    transition = advance(
+        application.state,
+        to=to,
+        by=by,
+        opinion=opinion,
+        preliminary_reviewer_id=application.preliminary_reviewer,
+        at=now,
+    )
     target = transition.to_state
     application.state = target.value
     application.updated_at = now
@@ -163,7 +142,7 @@ def save_or_conflict(session: Session) -> None:
     try:
         session.flush()
     except StaleDataError:
-        raise ApiError("VERSION_CONFLICT", "该申请已被他人处理，请刷新后重试", 409) from None
+        raise stale_page() from None
 
 
 def record_transition(
@@ -207,61 +186,4 @@ def application_event(
         "opinion": opinion,
         "materials": list(config.counter_materials) if state is ApplicationState.PREREVIEWED else [],
         "contract_no": application.contract_no,
-    }
-
-
-def timeline(application: LoanApplication) -> list[dict]:
-    return [
-        {
-            "state": row.to_state,
-            "state_label": STATE_LABELS[ApplicationState(row.to_state)],
-            "at": row.at,
-            "role": row.role,
-            "role_label": ROLE_LABELS[Role(row.role)],
-            "opinion": row.opinion,
-        }
-        for row in application.transitions
-    ]
-
-
-def describe(session: Session, config: LoansConfig, application: LoanApplication, masked: bool = True) -> dict:
-    """The application as the API and the console show it."""
-    loan_id = session.scalar(select(Loan.id).where(Loan.application_id == application.id))
-    state = ApplicationState(application.state)
-    return {
-        "id": application.id,
-        "application_no": application.application_no,
-        "status": state.value,
-        "status_label": STATE_LABELS[state],
-        "name": application.name,
-        "id_number": mask_id_number(application.id_number) if masked else application.id_number,
-        "center": application.center,
-        "amount": application.amount,
-        "term_months": application.term_months,
-        "method": application.method,
-        "annual_rate": as_percent(application.annual_rate),
-        "monthly_income": application.monthly_income,
-        "repayment_card": mask_bank_card(application.repayment_card),
-        "entrusted_bank": application.entrusted_bank,
-        "entrusted_bank_name": config.bank_name(application.entrusted_bank) or application.entrusted_bank,
-        "house": {
-            "address": application.house_address,
-            "area": str(application.house_area),
-            "price": str(application.house_price),
-            "first_home": application.first_home,
-            "new_house": application.new_house,
-        },
-        "co_borrower": (
-            {"id_number": mask_id_number(application.co_borrower_id_number), "name": application.co_borrower_name}
-            if application.co_borrower_id_number
-            else None
-        ),
-        "contract_no": application.contract_no,
-        "loan_id": loan_id,
-        "can_cancel": can_cancel(state),
-        "submitted_at": application.submitted_at,
-        "updated_at": application.updated_at,
-        "version": application.version,
-        "timeline": timeline(application),
-        "materials": list(config.counter_materials) if state is ApplicationState.PREREVIEWED else [],
     }

@@ -15,7 +15,6 @@ from chassis.money import round_fen
 from services.loans.config import LoansConfig
 from services.loans.domain.calculator import calculate
 from services.loans.domain.eligibility import add_months
-from services.loans.domain.rates import as_percent
 from services.loans.domain.workflow import LoanStanding, LoanStatus
 from services.loans.events import LOAN_DISBURSED, LOAN_OVERDUE, LOAN_PAID_OFF, REPAYMENT_DUE, REPAYMENT_POSTED
 from services.loans.models import Installment, Loan, LoanApplication, Repayment
@@ -211,38 +210,4 @@ def _overdue_event(loan: Loan, row: Installment) -> dict:
         "amount_due": row.payment,
         "penalty": row.penalty,
         "due_date": row.due_date,
-    }
-
-
-def describe_loan(loan: Loan, bank_name: str | None) -> dict:
-    paid = [row for row in loan.installments if row.status == "paid"]
-    upcoming = next((row for row in loan.installments if row.status != "paid"), None)
-    repaid = loan.amount - loan.outstanding_principal
-    standing = LoanStanding(LoanStatus(loan.status), loan.overdue)
-    return {
-        "id": loan.id,
-        "contract_no": loan.contract_no,
-        "application_id": loan.application_id,
-        "amount": loan.amount,
-        "annual_rate": as_percent(loan.annual_rate),
-        "method": loan.method,
-        "term_months": loan.term_months,
-        "monthly_payment": loan.monthly_payment,
-        "entrusted_bank_name": bank_name or loan.entrusted_bank,
-        "disbursed_on": loan.disbursed_on,
-        "first_due_date": loan.first_due_date,
-        "status": loan.status,
-        "status_label": standing.label,
-        "overdue": loan.overdue,
-        "outstanding_principal": loan.outstanding_principal,
-        "penalty_accrued": loan.penalty_accrued,
-        "paid_off_on": loan.paid_off_on,
-        "progress": {
-            "periods_total": len(loan.installments),
-            "periods_paid": len(paid),
-            "principal_repaid": str(repaid),
-            "percent_repaid": str(round_fen(repaid * 100 / loan.amount)) if loan.amount else "0.00",
-            "next_due_date": upcoming.due_date.isoformat() if upcoming else None,
-            "next_payment": str(upcoming.payment + upcoming.penalty) if upcoming else None,
-        },
     }

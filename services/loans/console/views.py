@@ -20,12 +20,13 @@ from chassis.console import (
     open_staff_session,
     staff_session,
 )
-from chassis.errors import ApiError
+from chassis.errors import ApiError, status_of
 from chassis.pii import mask_id_number
+from chassis.rules import RuleViolation
 from chassis.runtime import current_runtime
 from services.loans.api.staff import STAFF_ROLES, staff_applications_query
-from services.loans.applicants import check_applicant
-from services.loans.cases import describe, move_application, save_or_conflict, staff_actor
+from services.loans.cases.applicants import check_applicant
+from services.loans.cases.applications import move_application, save_or_conflict, staff_actor
 from services.loans.domain.workflow import (
     ROLE_LABELS,
     STATE_LABELS,
@@ -35,6 +36,7 @@ from services.loans.domain.workflow import (
     queue_states,
 )
 from services.loans.models import ConsoleAuditEntry, LoanApplication
+from services.loans.views import describe
 
 PREFIX = "/console/loans"
 console = console_blueprint("loans_console", __name__, PREFIX)
@@ -160,8 +162,8 @@ def transition(application_id):
             )
             save_or_conflict(session)
             _audit(session, caller, "transition", application_id, f"to={application.state}")
-    except ApiError as error:
-        return _case_page(caller, token, application_id, error=error.detail, status=error.status)
+    except (ApiError, RuleViolation) as error:
+        return _case_page(caller, token, application_id, error=error.detail, status=status_of(error))
     return redirect(url_for("loans_console.case", application_id=application_id, done=1))
 
 

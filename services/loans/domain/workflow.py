@@ -7,10 +7,11 @@ has approved. The approver of a case is never the officer who gave its prelimina
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from chassis.rules import Actor
 from services.loans.domain.errors import RuleViolation, TransitionRefused
 
 
@@ -115,15 +116,6 @@ del S
 OPINION_REQUIRED_FOR = frozenset({ApplicationState.REJECTED})
 # Decisions taken at this state are the approval; its deciders must differ from the preliminary reviewer.
 APPROVAL_STAGE = ApplicationState.PRELIMINARILY_APPROVED
-
-
-@dataclass(frozen=True)
-class Actor:
-    user_id: str
-    roles: frozenset[str] = field(default_factory=frozenset)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "roles", frozenset(self.roles))
 
 
 SYSTEM_ACTOR = Actor("system", frozenset({Role.SYSTEM}))

@@ -15,6 +15,8 @@ from chassis.bus import Envelope, publish
 from chassis.db import Database
 from chassis.logs import correlation_id_var
 from chassis.pii import mask_mobile
+from services.notifications.adapters.sms import ProviderError, SmsProvider
+from services.notifications.cases.notices import Notice
 from services.notifications.config import NotificationsConfig
 from services.notifications.domain import templates
 from services.notifications.domain.delivery import (
@@ -26,8 +28,6 @@ from services.notifications.domain.delivery import (
 )
 from services.notifications.events import SMS_DELIVERED, SMS_FAILED
 from services.notifications.models import InAppMessage, Recipient, SmsDelivery
-from services.notifications.notices import Notice
-from services.notifications.providers import ProviderError, SmsProvider
 
 log = logging.getLogger("notifications.delivery")
 
@@ -292,7 +292,7 @@ def _forget_secret(delivery: SmsDelivery) -> None:
 
 def sender_loop(runtime, stop: threading.Event) -> None:
     """The worker's (and the embedded hall's) background loop: sends what is due, woken at once for new texts."""
-    from services.notifications.providers import build_provider
+    from services.notifications.adapters.sms import build_provider
 
     config: NotificationsConfig = runtime.config
     provider = build_provider(config, runtime.db)

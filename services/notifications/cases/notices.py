@@ -215,6 +215,9 @@ BUSINESS_NOTICES: dict[str, tuple[EventContract, Builder]] = {
     **_by_type([ACCOUNT_CREDITED], account_credited),
 }
 CODE_NOTICES: dict[str, tuple[EventContract, Builder]] = _by_type([SMS_REQUESTED], sms_code)
+# what the service subscribes to, by queue: codes, and every business notice
+CODE_EVENTS = tuple(contract for contract, _builder in CODE_NOTICES.values())
+BUSINESS_EVENTS = tuple(contract for contract, _builder in BUSINESS_NOTICES.values())
 
 
 def notice_for(data: dict[str, Any], envelope: Envelope) -> Notice | None:

@@ -91,5 +91,3 @@ def slots(args, code):
         for slot, left in open_slots
     ]
     return {"branch_code": branch.code, "branch_name": branch.name, "date": args["date"], "items": items}
-
-

@@ -7,17 +7,13 @@ from chassis.api import page_schema, paginate, within_dates
 from chassis.auth import current_caller, staff_required
 from chassis.errors import ApiError
 from chassis.runtime import current_runtime
-from services.withdrawals import booking, cases
-from services.withdrawals.domain.errors import RuleViolation
-from services.withdrawals.domain.workflow import WITHDRAWAL_OFFICER, ApplicationState, advance, allowed_targets
+from services.withdrawals.cases import applications as cases
+from services.withdrawals.cases import booking
+from services.withdrawals.cases.applications import transition
+from services.withdrawals.domain.workflow import WITHDRAWAL_OFFICER
 from services.withdrawals.models import Application, Appointment
-from services.withdrawals.schemas import (
-    AttendIn,
-    StaffApplicationOut,
-    StaffListArgs,
-    TransitionIn,
-    application_out,
-)
+from services.withdrawals.schemas import AttendIn, StaffApplicationOut, StaffListArgs, TransitionIn
+from services.withdrawals.views import application_out, staff_view
 
 blp = Blueprint(
     "withdrawals_staff", __name__, url_prefix="/api/v1/withdrawals/staff", description="提取业务（经办人员）"
@@ -26,26 +22,6 @@ blp = Blueprint(
 
 def _db():
     return current_runtime().db
-
-
-def transition(session, case: Application, to: str, opinion: str | None, caller) -> None:
-    """Move a case as the caller; shared by the staff API and the console."""
-    actor = cases.staff_actor(caller)
-    try:
-        step = advance(case.state, to=to, by=actor, opinion=opinion, history=cases.history_of(session, case), at=None)
-    except RuleViolation as refused:
-        status = 403 if refused.code in ("ROLE_NOT_ALLOWED", "FOUR_EYES") else 409
-        if refused.code == "OPINION_REQUIRED":
-            status = 422
-        raise cases.api_error(refused, status) from None
-    if step.target == ApplicationState.ACCEPTED:
-        case.accepted_by = actor.user_id
-    cases.record(session, case, step)
-
-
-def staff_view(session, case: Application, caller) -> dict:
-    allowed = allowed_targets(case.state, cases.staff_actor(caller), cases.history_of(session, case))
-    return application_out(case, cases.timeline_of(session, case), staff=True, allowed=[a.value for a in allowed])
 
 
 def queue_statement(status: str | None):

@@ -6,7 +6,6 @@ Every state change goes through `record`, which writes the timeline step and pub
 
 import secrets
 import uuid
-from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -14,9 +13,8 @@ from sqlalchemy.orm import Session
 
 from chassis import clock
 from chassis.bus import publish
-from chassis.errors import ApiError
 from services.accounts.events import continuous_full_deposit_months
-from services.withdrawals.domain.errors import RuleViolation
+from services.withdrawals.domain.errors import PreApplicationRefused, RuleViolation
 from services.withdrawals.domain.reason_catalogue import catalogue_for
 from services.withdrawals.domain.rules import (
     ApplicantFacts,
@@ -31,6 +29,7 @@ from services.withdrawals.domain.workflow import (
     Actor,
     ApplicationState,
     Transition,
+    advance,
 )
 from services.withdrawals.events import APPLICATION_EVENTS
 from services.withdrawals.models import Applicant, Application, DepositMonth, FundLoan, TimelineStep
@@ -48,16 +47,10 @@ STEP_LABELS = {
 }
 
 
-def api_error(violation: RuleViolation, status: int = 409) -> ApiError:
-    """The one place domain refusals become problem+json."""
-    errors = {violation.field: [violation.detail]} if violation.field else None
-    return ApiError(violation.code, violation.detail, status, errors=errors)
-
-
 def applicant_of(session: Session, account_no: str | None) -> Applicant:
     applicant = session.get(Applicant, account_no) if account_no else None
     if applicant is None:
-        raise ApiError("ACCOUNT_NOT_FOUND", "未找到您的公积金账户信息，请稍后再试或拨打12329咨询", 409)
+        raise RuleViolation("ACCOUNT_NOT_FOUND", "未找到您的公积金账户信息，请稍后再试或拨打12329咨询")
     return applicant
 
 
@@ -106,12 +99,7 @@ def submit(
     catalogue = catalogue_for(applicant.center)
     check = check_pre_application(request, facts_for(session, applicant, today, grace_days), catalogue)
     if not check.passed:
-        refused = check.failures
-        detail = f"提取申请未通过校验，共{len(refused)}项不符合：" + "；".join(item.message for item in refused)
-        errors: dict[str, list[str]] = {}
-        for failure in refused:
-            errors.setdefault(failure.field or "_general", []).append(failure.message)
-        raise ApiError("WITHDRAWAL_RULES_FAILED", detail, 422, errors=errors, failed_rules=check.codes)
+        raise PreApplicationRefused(check.failures)
     reason = check.reason
     reference_field = reason.rules.frequency.reference_field
     moment = clock.now()
@@ -247,6 +235,10 @@ def staff_actor(caller) -> Actor:
     return Actor(caller.sub, frozenset(roles))
 
 
-def stamp(moment: datetime | None) -> str | None:
-    shown = clock.to_china(moment)
-    return shown.isoformat(timespec="seconds") if shown else None
+def transition(session, case: Application, to: str, opinion: str | None, caller) -> None:
+    """Move a case as the caller; shared by the staff API and the console."""
+    actor = staff_actor(caller)
+    step = advance(case.state, to=to, by=actor, opinion=opinion, history=history_of(session, case), at=None)
+    if step.target == ApplicationState.ACCEPTED:
+        case.accepted_by = actor.user_id
+    record(session, case, step)

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from chassis import clock
 from chassis.bus import publish
-from chassis.errors import ApiError
-from services.withdrawals import cases
-from services.withdrawals.directory import Branch
+from services.withdrawals.adapters.directory import Branch
+from services.withdrawals.cases import applications as cases
 from services.withdrawals.domain.errors import RuleViolation
 from services.withdrawals.domain.reason_catalogue import catalogue_for
 from services.withdrawals.domain.slots import Slot, SlotConfig, slot_at, slots_for
@@ -40,10 +39,7 @@ def slot_config(config) -> SlotConfig:
 
 def open_slots(session: Session, branch: Branch, day: date, config) -> list[tuple[Slot, int]]:
     """The bookable slots of a day with the places still free in each."""
-    try:
-        slots = slots_for(day, clock.now(), slot_config(config))
-    except RuleViolation as refused:
-        raise cases.api_error(refused, 422) from None
+    slots = slots_for(day, clock.now(), slot_config(config))
     starts = [clock.to_utc(slot.start) for slot in slots]
     taken = dict(
         session.execute(
@@ -61,11 +57,8 @@ def book(
 ) -> Appointment:
     reason = catalogue_for(applicant.center).get(reason_code)
     if reason is None or not reason.enabled:
-        raise ApiError("REASON_UNKNOWN", f"不存在的提取事由：{reason_code}", 422, errors={"reason": ["请选择提取事由"]})
-    try:
-        slot = slot_at(day, start, clock.now(), slot_config(config))
-    except RuleViolation as refused:
-        raise cases.api_error(refused, 422) from None
+        raise RuleViolation("REASON_UNKNOWN", f"不存在的提取事由：{reason_code}", field="reason")
+    slot = slot_at(day, start, clock.now(), slot_config(config))
     appointment = Appointment(
         id=str(uuid.uuid4()),
         account_no=applicant.account_no,
@@ -87,7 +80,7 @@ def book(
             session.add(appointment)
     except IntegrityError:
         detail = f"您已预约办理“{reason.name}”提取，请按时到场或先取消原预约"
-        raise ApiError("APPOINTMENT_EXISTS", detail, 409) from None
+        raise RuleViolation("APPOINTMENT_EXISTS", detail) from None
     take_seat(session, branch.code, slot, appointment.id)
     publish(session, APPOINTMENT_EVENTS["booked"], appointment_payload(appointment))
     return appointment
@@ -103,7 +96,7 @@ def take_seat(session: Session, branch_code: str, slot: Slot, appointment_id: st
         )
         free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
         if not free:
-            raise ApiError("SLOT_FULL", f"{slot.day.isoformat()} {slot.label}时段已约满，请选择其他时段", 409)
+            raise RuleViolation("SLOT_FULL", f"{slot.day.isoformat()} {slot.label}时段已约满，请选择其他时段")
         try:
             with session.begin_nested():
                 # a random free seat: racing bookings rarely pick the same one
@@ -118,7 +111,7 @@ def take_seat(session: Session, branch_code: str, slot: Slot, appointment_id: st
             return
         except IntegrityError:
             continue
-    raise ApiError("SLOT_BUSY", "该时段预约人数较多，请稍后重试", 409)
+    raise RuleViolation("SLOT_BUSY", "该时段预约人数较多，请稍后重试")
 
 
 def slot_of(appointment: Appointment) -> Slot:
@@ -128,10 +121,7 @@ def slot_of(appointment: Appointment) -> Slot:
 
 def move(session: Session, appointment: Appointment, to: AppointmentState, by: Actor) -> None:
     """Cancel, attend or mark missed, as the workflow allows; the seat is freed on cancel."""
-    try:
-        advance_appointment(appointment.state, to=to, by=by, slot=slot_of(appointment), now=clock.now())
-    except RuleViolation as refused:
-        raise cases.api_error(refused) from None
+    advance_appointment(appointment.state, to=to, by=by, slot=slot_of(appointment), now=clock.now())
     appointment.state = to
     appointment.active_key = None
     if to is AppointmentState.CANCELLED:
@@ -150,10 +140,7 @@ def attend(
 ):
     """The depositor came: the counter opens the case as accepted, with the figures taken there."""
     move(session, appointment, AppointmentState.ATTENDED, officer)
-    try:
-        first = accept_at_counter(officer, at=clock.now(), cause=APPOINTMENT_ATTENDED)
-    except RuleViolation as refused:
-        raise cases.api_error(refused, 403) from None
+    first = accept_at_counter(officer, at=clock.now(), cause=APPOINTMENT_ATTENDED)
     body = {**body, "reason": appointment.reason}
     case = cases.submit(session, applicant, body, officer.user_id, first=first, grace_days=grace_days)
     case.appointment_id = appointment.id

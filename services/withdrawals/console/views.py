@@ -23,10 +23,12 @@ from chassis.console import (
     signed_in_staff,
 )
 from chassis.errors import ApiError
+from chassis.rules import RuleViolation
 from chassis.runtime import current_runtime
+from services.withdrawals.cases.applications import transition
 from services.withdrawals.domain.workflow import APPLICATION_LABELS, WITHDRAWAL_OFFICER, ApplicationState
 from services.withdrawals.models import Application, Appointment, ConsoleAudit
-from services.withdrawals.staff_api import staff_view, transition
+from services.withdrawals.views import staff_view
 
 PREFIX = "/console/withdrawals"
 console = console_blueprint("withdrawals_console", __name__, PREFIX)
@@ -151,7 +153,7 @@ def act(application_id):
             transition(session, case, to, opinion, caller)
             _audit(session, caller, "transition", subject=case.id, detail=to)
         message = "操作成功"
-    except ApiError as refused:
+    except (ApiError, RuleViolation) as refused:
         message = refused.detail
     return redirect(f"{PREFIX}/applications/{application_id}?message={quote(message)}")
 

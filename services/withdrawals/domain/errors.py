@@ -28,6 +28,12 @@ class PreApplicationRefused(RuleViolation):
         )
         self.failures = failures
 
+    def field_errors(self) -> dict[str, list[str]]:
+        return self.errors_by_field()
+
+    def problem_extra(self) -> dict:
+        return {"failed_rules": [failure.code for failure in self.failures]}
+
     def errors_by_field(self) -> dict[str, list[str]]:
         """The `errors` member of a problem+json body; rules about the case as a whole go under "_general"."""
         grouped: dict[str, list[str]] = {}

@@ -14,10 +14,11 @@ that is attended becomes an application that starts accepted. Who acts:
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from chassis.rules import Actor
 from services.withdrawals.domain.errors import TransitionRefused
 from services.withdrawals.domain.slots import Slot, can_cancel, is_missed, to_china_time
 
@@ -59,15 +60,6 @@ APPOINTMENT_LABELS = {
     AppointmentState.MISSED: "爽约",
     AppointmentState.CANCELLED: "已取消",
 }
-
-
-@dataclass(frozen=True)
-class Actor:
-    user_id: str
-    roles: frozenset[str] = field(default_factory=frozenset)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "roles", frozenset(self.roles))
 
 
 SYSTEM_ACTOR = Actor("system", frozenset({SYSTEM}))
