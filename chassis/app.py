@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Mapping
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
-from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 
 from chassis import metrics
 from chassis.errors import install_error_handlers
 from chassis.input_guard import install_input_guard
 from chassis.logs import configure_logging, correlation_id_var, request_id_var, service_var
+from chassis.openapi import HallApi, document_truthfully, spec_options
 from chassis.runtime import Runtime
 
 log = logging.getLogger("chassis.app")
@@ -35,6 +35,7 @@ def create_service_app(
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX=f"/api/v1/{name}",
         OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS=spec_options(),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         HALL_CONFIG=config,
     )
@@ -42,7 +43,8 @@ def create_service_app(
     app.json.sort_keys = False
     app.extensions["hall.runtime"] = runtime
 
-    api = Api(app)
+    api = HallApi(app)
+    document_truthfully(api)
     for blueprint in blueprints:
         if isinstance(blueprint, ApiBlueprint):
             api.register_blueprint(blueprint)
