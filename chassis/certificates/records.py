@@ -62,7 +62,7 @@ def issue(
     **columns,
 ):
     """A new signed certificate row of `model`, added to the caller's transaction (the caller publishes)."""
-    issued_at = clock.now().replace(microsecond=0)
+    issued_at = clock.now()
     record = model(
         id=_new_id(),
         account_no=account_no,
