@@ -1,14 +1,19 @@
 """The HTTP side of certificates, the same in every issuing service: answer shapes, the PDF download and the
 public verification answer. The routes stay in each service's api/ (they name the service's table)."""
 
+import logging
+
 from flask import Response
 from marshmallow import Schema, fields, validate
+from prometheus_client import Histogram
 
-from chassis.certificates.pdf import render_certificate
+from chassis.certificates.pdf import FontMissing, render_certificate
 from chassis.certificates.records import CertificateColumns, Verified, holds
 from chassis.certificates.settings import CertificateSettings
 from chassis.certificates.signing import display_code
 from chassis.errors import ApiError
+
+log = logging.getLogger("chassis.certificates")
 
 
 class CertificateRequest(Schema):
@@ -55,6 +60,14 @@ class PublicCertificateOut(Schema):
     status_label = fields.String()
 
 
+pdf_seconds = Histogram(
+    "hall_certificate_pdf_seconds",
+    "Time to render one certificate's PDF",
+    ["kind"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+
+
 def describe(record: CertificateColumns, kind_labels: dict[str, str]) -> dict:
     return {
         "id": record.id,
@@ -91,13 +104,18 @@ def pdf_response(record: CertificateColumns, settings: CertificateSettings) -> R
     if not holds(record, settings):
         raise ApiError("CERTIFICATE_INVALID", "该证明记录校验未通过，无法下载，请重新开具", 409)
     code = display_code(record.verification_code)
-    body = render_certificate(
-        record.content,
-        code=code,
-        issued_at=record.issued_at,
-        expires_at=record.expires_at,
-        verify_url=settings.verify_url(code),
-    )
+    try:
+        with pdf_seconds.labels(record.kind).time():
+            body = render_certificate(
+                record.content,
+                code=code,
+                issued_at=record.issued_at,
+                expires_at=record.expires_at,
+                verify_url=settings.verify_url(code),
+            )
+    except FontMissing as missing:
+        log.error("certificate PDF cannot be made: %s", missing)
+        raise ApiError("CERTIFICATE_PDF_UNAVAILABLE", "证明文件暂时无法生成，请稍后再试或拨打12329咨询", 503) from None
     return Response(
         body,
         mimetype="application/pdf",

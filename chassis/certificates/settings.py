@@ -14,8 +14,8 @@ class CertificateSettings:
     # HMAC key of the certificates' signatures: production sets HALL_CERTIFICATE_KEY from its Secret
     certificate_key: str = DEV_CERTIFICATE_KEY
     certificate_valid_days: int = 90
-    # where a certificate's QR code sends the reader: the hall's public /verify page
-    hall_public_url: str = "http://127.0.0.1:8000"
+    # the hall as the public reaches it (HALL_PUBLIC_URL): a certificate's QR code links to its /verify page
+    public_url: str = "http://127.0.0.1:8000"
 
     def __post_init__(self) -> None:
         if not getattr(self, "embedded", True) and self.certificate_key == DEV_CERTIFICATE_KEY:
@@ -29,4 +29,4 @@ class CertificateSettings:
         return self.certificate_key.encode()
 
     def verify_url(self, display_code: str) -> str:
-        return f"{self.hall_public_url.rstrip('/')}/#/verify?code={display_code}"
+        return f"{self.public_url.rstrip('/')}/#/verify?code={display_code}"

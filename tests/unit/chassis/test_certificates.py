@@ -56,7 +56,7 @@ def test_production_refuses_the_development_key_and_takes_a_real_one():
 
 
 def test_the_pdf_is_a4_with_the_facts_the_code_and_a_link_to_verify():
-    settings = CertificateSettings(hall_public_url="https://hall.example/")
+    settings = CertificateSettings(public_url="https://hall.example/")
     content = CertificateContent(
         "住房公积金缴存证明", "银川住房公积金管理中心", (("姓名", "张伟"),), (("姓名", "张*"),)
     )
