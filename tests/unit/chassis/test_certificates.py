@@ -7,7 +7,7 @@ import pytest
 from pypdf import PdfReader
 
 from chassis.certificates.content import CertificateContent
-from chassis.certificates.pdf import render_blank_page, render_certificate
+from chassis.certificates.pdf import FONT_VARIABLE, FontMissing, find_cjk_font, render_blank_page, render_certificate
 from chassis.certificates.settings import DEV_CERTIFICATE_KEY, CertificateSettings
 from chassis.certificates.signing import (
     CODE_LENGTH,
@@ -71,3 +71,11 @@ def test_the_pdf_is_a4_with_the_facts_the_code_and_a_link_to_verify():
     assert "银川住房公积金管理中心" in text and "张伟" in text and "ABCD-EFGH-JKLM-NPQR" in text and url in text
     assert "2026年03月01日 10:00" in text  # China time
     assert len(PdfReader(io.BytesIO(render_blank_page())).pages) == 1
+
+
+def test_a_missing_font_is_named_rather_than_printed_as_empty_boxes(monkeypatch, tmp_path):
+    monkeypatch.setenv(FONT_VARIABLE, str(tmp_path / "absent.ttf"))
+    with pytest.raises(FontMissing, match=FONT_VARIABLE):
+        find_cjk_font()
+    monkeypatch.delenv(FONT_VARIABLE)
+    assert find_cjk_font().suffix in (".ttf", ".ttc")  # CI and the image install fonts-wqy-microhei
