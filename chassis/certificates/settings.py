@@ -18,6 +18,9 @@ class CertificateSettings:
     public_url: str = "http://127.0.0.1:8000"
 
     def __post_init__(self) -> None:
+        later = getattr(super(), "__post_init__", None)  # ServiceConfig's own checks, should it have some
+        if later is not None:
+            later()
         if not getattr(self, "embedded", True) and self.certificate_key == DEV_CERTIFICATE_KEY:
             raise UnsafeSettings(
                 "HALL_CERTIFICATE_KEY is the development default: a production process refuses it; "
