@@ -44,6 +44,15 @@ def test_zhang_wei_issues_downloads_and_a_bank_verifies_his_certificate(new_cont
     assert "住房公积金缴存证明" in text and "张伟" in text and f"验证码：{code}" in text
     assert f"/#/verify?code={code}" in text  # the QR code's link, printed beneath it
 
+    # a statement of the default period (the last year): its ledger rows in the preview, both in the history
+    page.locator("#cert-kind").select_option("statement")
+    expect(page.locator("#cert-from")).to_be_visible()
+    page.locator("#cert-submit").click()
+    expect(page.locator("#cert-result-title")).to_contain_text("对账单")
+    expect(page.locator("#cert-preview-table")).to_contain_text("汇缴")
+    expect(page.locator("#cert-history-table [data-testid=cert-history-download]")).to_have_count(2)
+    shot(page, "statement")
+
     # the bank: no login, the link from the QR code
     bank = new_context().new_page()
     bank.goto(f"/#/verify?code={code}")
