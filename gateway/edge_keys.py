@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import requests
@@ -45,12 +46,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="identity's JWKS → the edge's PEM files")
     parser.add_argument("--jwks-url", default=os.environ.get("HALL_JWKS_URL", ""))
     parser.add_argument("--out", default=os.environ.get("EDGE_KEYS_DIR", "var/edge/keys"))
+    parser.add_argument("--expect-kid", help="wait (up to --wait seconds) until the JWKS names this key first")
+    parser.add_argument("--wait", type=float, default=45.0)
     args = parser.parse_args(argv)
     if not args.jwks_url:
         raise SystemExit("give --jwks-url or HALL_JWKS_URL")
-    reply = requests.get(args.jwks_url, timeout=10)
-    reply.raise_for_status()
-    kids = write_keys(reply.json(), Path(args.out))
+    deadline = time.monotonic() + args.wait
+    while True:
+        reply = requests.get(args.jwks_url, timeout=10)
+        reply.raise_for_status()
+        jwks = reply.json()
+        newest = next((key.get("kid") for key in jwks.get("keys", [])), None)
+        # identity's processes cache their keys for a while: one may still publish the set before the rotation
+        if not args.expect_kid or newest == args.expect_kid:
+            break
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the JWKS still does not name {args.expect_kid} first (it names {newest})")
+        time.sleep(1)
+    kids = write_keys(jwks, Path(args.out))
     print(f"edge keys in {args.out}: current {kids[0]}" + (f", previous {kids[1]}" if len(kids) > 1 else ""))
     return 0
 

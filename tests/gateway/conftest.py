@@ -83,6 +83,9 @@ class EmbeddedEdge:
         )
         return Reply(reply.status_code, {k.lower(): v for k, v in reply.headers.items()}, reply.get_data())
 
+    def rotate_keys(self) -> None:
+        """Nothing to do: the embedded gateway fetches identity's JWKS again when it meets a new kid."""
+
     def stop(self) -> None:
         pass
 
@@ -150,6 +153,12 @@ class HaproxyEdge:
                 pass
             time.sleep(0.1)
         raise AssertionError("haproxy did not come up: " + self.log.read_text(errors="replace")[-2000:])
+
+    def rotate_keys(self) -> None:
+        """What deploy/edge-rotate-keys.sh does after identity published the new key: write the PEM files from
+        the JWKS and reload."""
+        self.refresh_keys()
+        self.reload()
 
     def reload(self) -> None:
         """What deploy/edge-rotate-keys.sh does: a new process takes over the port, the old one finishes."""

@@ -6,9 +6,12 @@ import hashlib
 import hmac
 import json
 import re
+import threading
+import time
 
 import jwt
 import pytest
+import requests
 
 from chassis import clock
 from services.identity.cases.keys import key_ring
@@ -170,3 +173,40 @@ def test_the_edge_logs_json_lines_without_tokens(edge):
     assert mine and mine[0]["status"] == 200 and mine[0]["route"] == "be_accounts"
     assert token not in edge.log.read_text()
     edge.stop = lambda: None
+
+
+def test_a_key_rotation_never_refuses_a_valid_token(edge, hall):
+    """The procedure of docs/key-rotation.md: identity publishes the new key first, the edge is given it, and
+    only then does it sign; the edge trusts the current and the previous key throughout."""
+    old = _login(edge)
+    old_kid = jwt.get_unverified_header(old)["kid"]
+    refused: list[int] = []
+    stop = threading.Event()
+
+    def keep_calling() -> None:
+        while not stop.is_set():
+            try:
+                status = edge.request("GET", ME, headers=_bearer(old)).status
+            except requests.ConnectionError:
+                continue  # a connection the old HAProxy process closed while handing over: a client reconnects
+            if status != 200:
+                refused.append(status)
+            time.sleep(0.05)  # well under the per-user rate limit
+
+    caller = threading.Thread(target=keep_calling, daemon=True)
+    caller.start()
+    activation = 12  # past JwksKeys.min_refetch_seconds (10): every verifier may ask for the new key again
+    started = time.monotonic()
+    new_kid = key_ring(hall.runtime("identity")).rotate(activate_after_seconds=activation)
+    meanwhile = _login(edge)
+    assert jwt.get_unverified_header(meanwhile)["kid"] == old_kid  # staged: the new key does not sign yet
+    edge.rotate_keys()
+    assert time.monotonic() - started < activation, "the edge took longer to reload than the key's activation"
+    time.sleep(max(0.0, activation + 0.5 - (time.monotonic() - started)))
+    fresh = _login(edge)
+    assert jwt.get_unverified_header(fresh)["kid"] == new_kid
+    for token in (old, meanwhile, fresh):
+        assert edge.request("GET", ME, headers=_bearer(token)).status == 200
+    stop.set()
+    caller.join(10)
+    assert refused == []
