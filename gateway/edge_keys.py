@@ -45,10 +45,15 @@ def _replace(path: Path, content: bytes) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="identity's JWKS → the edge's PEM files")
     parser.add_argument("--jwks-url", default=os.environ.get("HALL_JWKS_URL", ""))
+    parser.add_argument("--jwks-file", help="read the JWKS from this file instead (e.g. from kubectl get --raw)")
     parser.add_argument("--out", default=os.environ.get("EDGE_KEYS_DIR", "var/edge/keys"))
     parser.add_argument("--expect-kid", help="wait (up to --wait seconds) until the JWKS names this key first")
     parser.add_argument("--wait", type=float, default=45.0)
     args = parser.parse_args(argv)
+    if args.jwks_file:
+        kids = write_keys(json.loads(Path(args.jwks_file).read_text()), Path(args.out))
+        print(f"edge keys in {args.out}: " + ", ".join(kids))
+        return 0
     if not args.jwks_url:
         raise SystemExit("give --jwks-url or HALL_JWKS_URL")
     deadline = time.monotonic() + args.wait

@@ -19,7 +19,7 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -363,11 +363,43 @@ def render(settings: EdgeSettings) -> str:
     return "\n".join(lines)
 
 
+KUBERNETES_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "k8s" / "base" / "config.yaml"
+KUBERNETES_EDGE_CONFIG = KUBERNETES_CONFIG.parent / "edge" / "haproxy.cfg"
+
+
+def kubernetes_settings() -> EdgeSettings:
+    """The edge of deploy/k8s: service addresses from the hall-config ConfigMap, keys from the edge-keys
+    ConfigMap mounted at /usr/local/etc/haproxy/keys, trusted proxies = the Gateway's data plane pods."""
+    import yaml
+
+    config = next(
+        doc for doc in yaml.safe_load_all(KUBERNETES_CONFIG.read_text()) if doc and doc["kind"] == "ConfigMap"
+    )
+    data = config["data"]
+    environ = {
+        "HALL_SERVICE_URLS": data["HALL_SERVICE_URLS"],
+        "EDGE_WEB_URL": "http://gateway:80",
+        "EDGE_KEYS_DIR": "/usr/local/etc/haproxy/keys",
+        "EDGE_BIND": ":8000",
+        "EDGE_METRICS_BIND": ":8405",
+        "EDGE_TRUSTED_PROXIES": data.get("EDGE_TRUSTED_PROXIES", ""),
+        "HALL_CORS_ORIGINS": data.get("HALL_CORS_ORIGINS", ""),
+        "HALL_DEV_INBOX": data.get("HALL_DEV_INBOX", "false"),
+        # one server per service: its ClusterIP, in front of every pod of it
+        "EDGE_SERVER_MAXCONN": "64",
+    }
+    # production runs on the real clock (a moved one is refused there), whatever the generating shell has
+    return replace(EdgeSettings.from_env(environ), clock_shift_seconds=0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", help="write here (default: stdout)")
+    parser.add_argument(
+        "--kubernetes", action="store_true", help=f"the config of deploy/k8s (write it to {KUBERNETES_EDGE_CONFIG})"
+    )
     args = parser.parse_args(argv)
-    text = render(EdgeSettings.from_env())
+    text = render(kubernetes_settings() if args.kubernetes else EdgeSettings.from_env())
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text, encoding="utf-8")
