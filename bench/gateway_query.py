@@ -81,6 +81,16 @@ def _medians(runs: list[tuple[float, float, int]]) -> tuple[float, float]:
     return statistics.median(run[0] for run in runs), statistics.median(run[1] for run in runs)
 
 
+# how many established connections each process holds on the port, sampled in the middle of the run
+_COUNT_CONNECTIONS = """
+import collections, re, subprocess, sys, time
+time.sleep(float(sys.argv[2]) / 2)
+out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{sys.argv[1]} )"],
+                     capture_output=True, text=True).stdout
+print(dict(collections.Counter(re.findall(r"pid=(\\d+)", out))))
+"""
+
+
 def profile(master_pid: int, target: tuple[str, str], seconds: int, work: Path) -> None:
     """Where accounts' workers spend their CPU under the same load: py-spy samples (pip install py-spy), each
     function's share of the samples that include it."""
@@ -106,7 +116,13 @@ def profile(master_pid: int, target: tuple[str, str], seconds: int, work: Path) 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    spread = subprocess.Popen(
+        [sys.executable, "-c", _COUNT_CONNECTIONS, target[0].split(":")[2].split("/")[0], str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     wrk(target[0], seconds, target[1])
+    print(f"[bench] accounts: wrk's 32 keep-alive connections per gunicorn worker: {spread.communicate()[0].strip()}")
     sampler.wait(60)
     inclusive: dict[str, int] = {}
     total = 0
