@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from chassis import clock
+from chassis.testing import wait_until
 from services.identity.cases.keys import key_ring
 from tests.gateway.conftest import CORS_ORIGIN
 
@@ -164,9 +165,26 @@ def test_a_spoofed_x_forwarded_for_never_reaches_a_service(edge, hall):
 
 
 @pytest.mark.parametrize("edge", ["haproxy"], indirect=True)
-def test_the_edge_logs_json_lines_without_tokens(edge):
+def test_the_edge_exports_metrics_and_logs_json_lines_without_tokens(edge):
     token = _login(edge)
     edge.request("GET", ME, headers={**_bearer(token), "X-Request-ID": "log-12345678"})
+    metrics = requests.get(f"http://{edge.settings.metrics_bind}/metrics", timeout=5).text
+    # what deploy/prometheus/edge-alerts.yml reads
+    for series in (
+        "haproxy_backend_active_servers",
+        "haproxy_backend_http_responses_total",
+        "haproxy_backend_current_queue",
+    ):
+        assert f'{series}{{proxy="be_accounts"' in metrics, series
+    # health checks eject a server that does not answer (withdrawals is not running)
+    wait_until(
+        lambda: (
+            'haproxy_backend_active_servers{proxy="be_withdrawals"} 0'
+            in requests.get(f"http://{edge.settings.metrics_bind}/metrics", timeout=5).text
+        ),
+        timeout=15,
+        what="the edge marks withdrawals down",
+    )
     edge.stop()
     lines = [json.loads(line) for line in edge.log.read_text().splitlines() if line.startswith("{")]
     mine = [line for line in lines if line["request_id"] == "log-12345678"]
