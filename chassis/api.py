@@ -193,8 +193,9 @@ def _idempotency_owner() -> str:
     caller = getattr(g, "caller", None)
     if caller is not None:
         return caller.sub[:64]
-    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
-    return ("anon:" + (forwarded or request.remote_addr or "unknown"))[:64]
+    from chassis.client_address import client_address
+
+    return ("anon:" + client_address())[:64]
 
 
 def _replay(row) -> Response:

@@ -3,7 +3,7 @@
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from flask_smorest import Blueprint as ApiBlueprint
@@ -51,9 +51,10 @@ def create_service_app(
         else:
             app.register_blueprint(blueprint)
     install_error_handlers(app, error_statuses)  # after Api, so problem+json wins over flask-smorest's own error format
-    _install_request_context(app, name)
+    install_request_context(app, name)
     install_input_guard(app)  # after the request context, so a refusal carries its request id
-    _install_health(app, runtime)
+    readiness = Readiness(runtime)
+    install_health(app, name, readiness.check, prefixes=("", f"/api/v1/{name}"))
 
     from chassis.cli import register_commands
 
@@ -61,7 +62,9 @@ def create_service_app(
     return app
 
 
-def _install_request_context(app: Flask, service: str) -> None:
+def install_request_context(app: Flask, service: str) -> None:
+    """Request id (kept from X-Request-ID when sane, else new) in g, the logs and the reply; latency metrics."""
+
     @app.before_request
     def _begin() -> None:
         incoming = request.headers.get(_REQUEST_ID, "")
@@ -93,22 +96,24 @@ def _install_request_context(app: Flask, service: str) -> None:
             service_var.reset(tokens[2])
 
 
-def _install_health(app: Flask, runtime: Runtime) -> None:
-    readiness = Readiness(runtime)
+def install_health(
+    app: Flask, name: str, check: Callable[[], dict[str, str]], prefixes: tuple[str, ...] = ("",)
+) -> None:
+    """/livez (the process answers), /readyz (every `check()` value is "ok", else 503) and /metrics."""
 
     def livez():
-        return jsonify(status="ok", service=runtime.name)
+        return jsonify(status="ok", service=name)
 
     def readyz():
-        checks = readiness.check()
+        checks = check()
         ok = all(value == "ok" for value in checks.values())
-        return jsonify(status="ok" if ok else "unavailable", service=runtime.name, checks=checks), (200 if ok else 503)
+        return jsonify(status="ok" if ok else "unavailable", service=name, checks=checks), (200 if ok else 503)
 
     def metrics_view():
         body, content_type = metrics.render_metrics()
         return Response(body, mimetype=content_type.split(";")[0], content_type=content_type)
 
-    for prefix in ("", f"/api/v1/{runtime.name}"):
+    for prefix in prefixes:
         app.add_url_rule(f"{prefix}/livez", f"livez{prefix}", livez)
         app.add_url_rule(f"{prefix}/readyz", f"readyz{prefix}", readyz)
     app.add_url_rule("/metrics", "metrics", metrics_view)

@@ -22,7 +22,9 @@ _UNAVAILABLE = ("AUTH_UNAVAILABLE", "登录服务暂不可用，请稍后再试"
 
 def open_staff_session(username: str, password: str) -> str:
     """The staff access token for these credentials; ApiError with identity's code and Chinese detail if not."""
-    headers = {"X-Forwarded-For": request.remote_addr} if request.remote_addr else {}
+    from chassis.client_address import client_address
+
+    headers = {"X-Forwarded-For": client_address()}
     try:
         reply = (
             current_runtime()

@@ -5,6 +5,10 @@ import os
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 worker_class = "gthread"
+# keep-alive connections a worker holds at most: a worker accepts every connection it can, so without a cap one
+# worker of two took 30 of 32 keep-alive connections (bench/gateway_query.py --profile) and its GIL capped the
+# service; at the cap it stops accepting and the others get their share
+worker_connections = int(os.environ.get("WEB_WORKER_CONNECTIONS", "1000"))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

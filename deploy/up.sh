@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make up: RabbitMQ + a PostgreSQL database per service, migrations, topology, demo data, then every process
-# (gunicorn per service, a worker per service, the gateway) under honcho. Ctrl-C stops them all.
+# (gunicorn per service, a worker per service, the hall's web app, the HAProxy edge) under honcho. Ctrl-C stops
+# them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -14,10 +15,12 @@ mkdir -p var
 [ -s var/certificate.key ] || head -c 32 /dev/urandom | base64 > var/certificate.key
 export HALL_CERTIFICATE_KEY="${HALL_CERTIFICATE_KEY:-$(cat var/certificate.key)}"
 
+# the edge is Debian's HAProxy (2.6); install it when it is missing
+command -v haproxy >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; }
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_open 5432 || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
 port_open 5672 || rabbitmq-server -detached
-port_open 6379 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 for _ in $(seq 1 60); do port_open 5432 && port_open 5672 && break; sleep 1; done
 
 for service in identity accounts loans withdrawals notifications; do
@@ -32,5 +35,5 @@ for service in accounts identity loans withdrawals notifications; do
   flask --app "services.${service}.app" seed
 done
 mkdir -p var/prom
-echo "宁夏住房公积金网上业务大厅 (make up): http://127.0.0.1:8000/  — Ctrl-C stops every process"
+echo "宁夏住房公积金网上业务大厅 (make up): http://127.0.0.1:8000/ (HAProxy edge; metrics :8405/metrics) — Ctrl-C stops every process"
 exec honcho start -f deploy/Procfile -d .

@@ -1,144 +1,100 @@
-"""The gateway app: one port in front of every service, plus the web hall's static pages."""
+"""The hall's web app, behind the edge (HAProxy in make up and Kubernetes, gateway/embedded.py in make run): the
+web hall's static files, /api/docs, /livez and /readyz. It forwards nothing: routing, tokens, rate limits and the
+security headers are the edge's (gateway/routes.py)."""
 
-import time
-import uuid
+import hashlib
+import re
 from pathlib import Path
 
-from flask import Flask, Response, abort, g, jsonify, render_template_string, request, send_from_directory
+from flask import Flask, Response, jsonify, render_template_string, request, send_from_directory
 
-from chassis import metrics
-from chassis.auth import JwksKeys, TokenVerifier
+from chassis.app import install_health, install_request_context
 from chassis.errors import install_error_handlers
 from chassis.http import ServiceClient
 from chassis.logs import configure_logging
-from gateway.access import check_access
 from gateway.config import GatewayConfig
-from gateway.protection import install_rate_limits, install_security_headers, limits_for_api
-from gateway.upstreams import Upstreams
-from services.registry import NAMES
+from gateway.routes import SERVICES
 
-# paths outside /api/v1/<service>/ that a service answers
-_OTHER_ROUTES = {
-    "/.well-known/jwks.json": "identity",
-    "/console/loans": "loans",
-    "/console/withdrawals": "withdrawals",
-    "/dev/sms": "notifications",
-}
+# index.html names its stylesheet, icon and entry script with `?v=<content hash>`: under that URL a file never
+# changes, so browsers keep it a year; the page itself is never cached, so a release is seen at once
+_ASSET_LINK = re.compile(r'(href|src)="((?:assets/|app/)?[A-Za-z0-9_./-]+\.(?:css|js|svg|png))"')
+LONG_CACHE = "public, max-age=31536000, immutable"
+SHORT_CACHE = "public, max-age=300"
 
 
-def create_gateway(config: GatewayConfig | None = None, upstreams: Upstreams | None = None) -> Flask:
+def create_gateway(config: GatewayConfig | None = None, service_checks: bool = False) -> Flask:
+    """`service_checks`: /readyz also asks every service's /readyz (make run, where this process is the hall);
+    behind HAProxy the edge checks the services itself and /readyz is this app's own."""
     config = config or GatewayConfig.from_env("gateway")
     configure_logging(config.log_level, config.log_json)
-    upstreams = upstreams or Upstreams.from_config(config.service_urls, config.upstream_timeout_seconds)
     app = Flask("gateway", static_folder=None)
     app.json.ensure_ascii = False
-    app.extensions["hall.upstreams"] = upstreams
     install_error_handlers(app)
-    install_security_headers(app, config.cors_origins)
-    limiter = install_rate_limits(app, config.rate_limit_storage, config.rate_limit_per_ip, config.rate_limit_per_user)
-    verifier = _token_verifier(config)
-    app.extensions["hall.token_verifier"] = verifier
-    web_dir = Path(config.web_dir)
+    install_request_context(app, "gateway")
+    clients = {name: ServiceClient(name, config.service_url(name)) for name in SERVICES}
 
-    @app.before_request
-    def _request_id() -> None:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isascii() else str(uuid.uuid4())
-        # services read the same id, so one request is one id across every log line
-        request.environ["HTTP_X_REQUEST_ID"] = g.request_id
-        g.started = time.perf_counter()
-
-    @app.after_request
-    def _finish(response: Response) -> Response:
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        if hasattr(g, "started"):
-            metrics.http_latency.labels("gateway", _route_label()).observe(time.perf_counter() - g.started)
-        return response
-
-    def authenticate() -> None:
-        if request.path.startswith("/api/v1/"):
-            check_access(request, verifier)
-
-    # request id first, then the token, then the rate limits (so the per-user limit knows the user)
-    hooks = app.before_request_funcs.setdefault(None, [])
-    hooks.remove(_request_id)
-    hooks[:0] = [_request_id, authenticate]
-
-    @app.route("/api/v1/<service>/", defaults={"rest": ""}, methods=_METHODS)
-    @app.route("/api/v1/<service>/<path:rest>", methods=_METHODS)
-    @limits_for_api(limiter, config.rate_limit_per_ip, config.rate_limit_per_user)
-    def api(service: str, rest: str) -> Response:
-        if service not in NAMES:
-            abort(404)
-        return upstreams.forward(service, request)
-
-    def other(**_kwargs) -> Response:
-        for prefix, service in _OTHER_ROUTES.items():
-            if request.path == prefix or request.path.startswith(prefix + "/"):
-                return upstreams.forward(service, request)
-        abort(404)
-
-    for prefix in _OTHER_ROUTES:
-        app.add_url_rule(prefix, f"other{prefix}", other, methods=_METHODS, strict_slashes=False)
-        app.add_url_rule(f"{prefix}/<path:rest>", f"other{prefix}/rest", other, methods=_METHODS)
-
-    @app.get("/livez")
-    def livez():
-        return jsonify(status="ok", service="gateway")
-
-    @app.get("/readyz")
-    def readyz():
+    def readiness() -> dict[str, str]:
+        if not service_checks:
+            return {"web": "ok"}
         checks = {}
-        for service in NAMES:
-            environ_request = app.test_request_context(f"/api/v1/{service}/readyz").request
-            reply = upstreams.forward(service, environ_request)
-            checks[service] = "ok" if reply.status_code == 200 else f"status {reply.status_code}"
-        ok = all(value == "ok" for value in checks.values())
-        return jsonify(status="ok" if ok else "unavailable", checks=checks), 200 if ok else 503
+        for name, client in clients.items():
+            try:
+                status = client.get_json(f"/api/v1/{name}/readyz").status
+            except (ConnectionError, OSError):
+                status = 0
+            checks[name] = "ok" if status == 200 else f"status {status}"
+        return checks
 
-    @app.get("/metrics")
-    def metrics_view():
-        body, content_type = metrics.render_metrics()
-        return Response(body, content_type=content_type)
+    install_health(app, "gateway", readiness)
+    web_dir = Path(config.web_dir)
 
     @app.get("/api/docs")
     def api_docs():
         documents = {}
-        for service in NAMES:
-            reply = upstreams.forward(service, app.test_request_context(f"/api/v1/{service}/openapi.json").request)
-            documents[service] = reply.get_json(silent=True) if reply.status_code == 200 else None
+        for name, client in clients.items():
+            try:
+                reply = client.get_json(f"/api/v1/{name}/openapi.json")
+            except (ConnectionError, OSError):
+                reply = None
+            documents[name] = reply.body if reply is not None and reply.status == 200 else None
         return render_template_string(_DOCS_PAGE, documents=documents)
 
     @app.get("/")
     def index():
-        if (web_dir / "index.html").exists():
-            return send_from_directory(web_dir, "index.html")
-        return jsonify(service="gateway", message="宁夏住房公积金网上业务大厅")
+        page = web_dir / "index.html"
+        if not page.exists():
+            return jsonify(service="gateway", message="宁夏住房公积金网上业务大厅")
+        return _no_cache(Response(_versioned_links(page.read_text(encoding="utf-8"), web_dir), mimetype="text/html"))
 
     @app.get("/<path:filename>")
     def web_file(filename: str):
-        return send_from_directory(web_dir, filename)
+        if filename == "index.html":
+            return index()
+        response = send_from_directory(web_dir, filename)
+        if filename.endswith(".html"):
+            return _no_cache(response)
+        response.headers["Cache-Control"] = LONG_CACHE if request.args.get("v") else SHORT_CACHE
+        return response
 
     return app
 
 
-def _token_verifier(config: GatewayConfig) -> TokenVerifier:
-    identity = ServiceClient("identity", config.service_url("identity"))
+def _versioned_links(page: str, web_dir: Path) -> str:
+    def add_version(found: re.Match) -> str:
+        asset = web_dir / found.group(2)
+        if not asset.is_file():
+            return found.group(0)
+        digest = hashlib.sha256(asset.read_bytes()).hexdigest()[:12]
+        return f'{found.group(1)}="{found.group(2)}?v={digest}"'
 
-    def fetch() -> dict:
-        reply = identity.get_json("/.well-known/jwks.json")
-        if reply.status != 200:
-            raise ConnectionError(f"JWKS answered {reply.status}")
-        return reply.body
-
-    return TokenVerifier(JwksKeys(fetch), config.token_audience, config.token_issuer)
-
-
-def _route_label() -> str:
-    return request.url_rule.rule if request.url_rule else "unmatched"
+    return _ASSET_LINK.sub(add_version, page)
 
 
-_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+def _no_cache(response: Response) -> Response:
+    # the page names the versioned assets: a browser must ask again each time to pick up a new release
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
 
 _DOCS_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>接口文档</title>
 <link rel="stylesheet" href="/styles.css"></head><body><main class="docs">

@@ -1,4 +1,4 @@
-"""gunicorn entry of the gateway: `gunicorn gateway.wsgi:app` (upstreams from HALL_SERVICE_URLS)."""
+"""gunicorn entry of the hall's web app behind the edge: `gunicorn gateway.wsgi:app` (pages, /api/docs, probes)."""
 
 from gateway.app import create_gateway
 

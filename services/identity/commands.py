@@ -35,6 +35,8 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
         click.echo(f"staff user {username_key(username)} saved with roles {', '.join(roles)}")
 
     @app.cli.command("rotate-signing-key")
-    def rotate_signing_key() -> None:
-        """Sign new tokens with a new key; the previous one stays published until the next rotation."""
-        click.echo(f"new signing key {key_ring(runtime).rotate()}")
+    @click.option("--activate-after", default=0, type=int, help="publish now, sign only after this many seconds")
+    def rotate_signing_key(activate_after: int) -> None:
+        """Sign new tokens with a new key; the previous one stays published until the next rotation. With
+        --activate-after the key is published at once and signs later (the edge learns it first)."""
+        click.echo(f"new signing key {key_ring(runtime).rotate(activate_after)}")

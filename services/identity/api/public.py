@@ -2,10 +2,11 @@
 for depositors and staff, token refresh, and the JWKS of access tokens."""
 
 from flask import Blueprint as FlaskBlueprint
-from flask import jsonify, request
+from flask import jsonify
 from flask_smorest import Blueprint
 
 from chassis import clock
+from chassis.client_address import client_address
 from chassis.runtime import current_runtime
 from services.identity import schemas
 from services.identity.cases import sessions, users, verification
@@ -19,9 +20,8 @@ well_known = FlaskBlueprint("identity_jwks", __name__)
 
 
 def client_ip() -> str:
-    # the gateway sets X-Forwarded-For to the caller's address; services are reachable only through it
-    forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
-    return (forwarded or request.remote_addr or "unknown")[:64]
+    # X-Forwarded-For only from the edge (HALL_TRUSTED_PROXIES); anyone else's copy is ignored
+    return client_address()
 
 
 def _config():

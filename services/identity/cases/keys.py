@@ -1,7 +1,9 @@
 """Signing keys for access tokens: made at first use, rotated on demand, published as the JWKS.
 
 The newest key signs. The one before it stays in the JWKS, so tokens it signed keep verifying until they
-expire; a rotation retires everything older than that.
+expire; a rotation retires everything older than that. A rotation may be staged (`activate_after_seconds`): the
+new key is published at once but signs only from then on, so the edge (which trusts the current and previous
+public keys it was given) can be given the new one before any token carries it (docs/key-rotation.md).
 """
 
 import json
@@ -9,7 +11,7 @@ import threading
 import time
 import uuid
 import weakref
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
@@ -43,7 +45,7 @@ class KeyRing:
         self.cache_seconds = cache_seconds
         self._lock = threading.Lock()
         self._loaded_at = 0.0
-        self._keys: list[tuple[str, Any]] = []  # (kid, private key), newest first
+        self._keys: list[tuple[str, Any, datetime]] = []  # (kid, private key, signs from), newest first
 
     def _live_rows(self, session) -> list[SigningKey]:
         statement = (
@@ -54,7 +56,7 @@ class KeyRing:
         )
         return list(session.scalars(statement))
 
-    def _load(self, fresh: bool = False, session: Session | None = None) -> list[tuple[str, Any]]:
+    def _load(self, fresh: bool = False, session: Session | None = None) -> list[tuple[str, Any, datetime]]:
         """The live keys, newest first, made on first use. Pass the caller's `session` when it holds a
         transaction already: on SQLite a second one would wait for the first's write lock forever."""
         with self._lock:
@@ -66,7 +68,8 @@ class KeyRing:
             else:
                 rows = self._live_or_first_rows(session)
             self._keys = [
-                (row.kid, serialization.load_pem_private_key(row.private_pem.encode(), password=None)) for row in rows
+                (row.kid, serialization.load_pem_private_key(row.private_pem.encode(), password=None), row.created_at)
+                for row in rows
             ]
             self._loaded_at = time.monotonic()
             return self._keys
@@ -84,26 +87,30 @@ class KeyRing:
         with self._lock:
             self._keys = []
 
-    def rotate(self) -> str:
-        """A new signing key; the old current one stays published as the previous key."""
+    def rotate(self, activate_after_seconds: int = 0) -> str:
+        """A new signing key; the old current one stays published as the previous key. With
+        `activate_after_seconds` the new key is published now and signs only after that long."""
         now = clock.now()
         with self.db.transaction() as session:
             live = self._live_rows(session)
             for row in live[PUBLISHED_KEYS - 1 :]:
                 row.retired_at = now
-            key = _new_key(now)
+            key = _new_key(now + timedelta(seconds=activate_after_seconds))
             session.add(key)
         self.forget()
         return key.kid
 
     def sign(self, claims: dict[str, Any], session: Session | None = None) -> str:
-        kid, private_key = self._load(session=session)[0]
+        keys = self._load(session=session)
+        now = clock.to_utc(clock.now())
+        # the newest key whose time has come (a staged key waits); the oldest if none has
+        kid, private_key, _ = next((key for key in keys if clock.to_utc(key[2]) <= now), keys[-1])
         return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": kid})
 
     def jwks(self, fresh: bool = False) -> dict[str, Any]:
         """`fresh` skips the cache: a verifier meeting an unknown kid may be behind another process's rotation."""
         keys = []
-        for kid, private_key in self._load(fresh):
+        for kid, private_key, _ in self._load(fresh):
             jwk = json.loads(RSAAlgorithm.to_jwk(private_key.public_key()))
             jwk.update(kid=kid, use="sig", alg="RS256")
             keys.append(jwk)
