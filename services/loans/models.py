@@ -225,14 +225,17 @@ class Repayment(Base):
 
 
 class ConsoleAuditEntry(Base):
-    """Who looked at or did what in the reviewer console (every view of a case is recorded)."""
+    """Who looked at or did what in the reviewer console (every view of a case is recorded): the shape every
+    console's trail shares (chassis.console.StaffConsole.audit)."""
 
     __tablename__ = "console_audit_log"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     staff: Mapped[str] = mapped_column(String(64), index=True)
-    action: Mapped[str] = mapped_column(String(24))  # view_case | search | transition | login
-    application_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    staff_name: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(24))  # login | logout | view_queue | search | view_case | transition
+    subject: Mapped[str | None] = mapped_column("application_id", String(36), index=True)  # the application
     detail: Mapped[str | None] = mapped_column(String(200))
+    sentence: Mapped[str | None] = mapped_column(String(300))  # 王建国将贷款申请 DK… 办理为「初审通过」
     client_ip: Mapped[str | None] = mapped_column(String(64))

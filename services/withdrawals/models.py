@@ -137,13 +137,17 @@ class SlotSeat(Base):
 
 
 class ConsoleAudit(Base):
-    """Who looked at or acted on what in the console (case views included)."""
+    """Who looked at or acted on what in the console (case views included): the shape every console's trail
+    shares (chassis.console.StaffConsole.audit)."""
 
     __tablename__ = "console_audit"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    staff_id: Mapped[str] = mapped_column(String(64), index=True)
+    staff: Mapped[str] = mapped_column("staff_id", String(64), index=True)
+    staff_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
     action: Mapped[str] = mapped_column(String(32))
-    subject: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sentence: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    client_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)

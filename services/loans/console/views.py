@@ -1,25 +1,15 @@
 """The reviewer console (`/console/loans/`): server-rendered Chinese pages for loan officers, approvers and the
-entrusted bank — log in, a work queue per role, search, a case page with its actions; every case view audited."""
+entrusted bank — a work queue per role, search, a case page with its actions. Sign-in, logout, the page guard,
+the idle timeout and the audit trail are chassis.console.StaffConsole's; every view of a case is audited."""
 
 import json
 
-from flask import make_response, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import redirect, request, url_for
 
 from chassis import clock
 from chassis.api import paginate
 from chassis.auth import Caller
-from chassis.console import (
-    console_blueprint,
-    csrf_ok,
-    csrf_token,
-    end_session,
-    issue_login_nonce,
-    keep_session,
-    login_nonce_ok,
-    open_staff_session,
-    staff_session,
-)
+from chassis.console import StaffConsole, centre_name
 from chassis.errors import ApiError, status_of
 from chassis.pii import mask_id_number
 from chassis.rules import RuleViolation
@@ -39,61 +29,18 @@ from services.loans.models import ConsoleAuditEntry, LoanApplication
 from services.loans.views import describe
 
 PREFIX = "/console/loans"
-console = console_blueprint("loans_console", __name__, PREFIX)
-CONSOLE = "loans"  # what the CSRF tokens of this console are derived for
 PAGE_SIZE = 50
-
-
-class NotLoggedIn(Exception):
-    pass
-
-
-@console.errorhandler(NotLoggedIn)
-def _to_login(_error):
-    return redirect(url_for("loans_console.login_form"))
-
-
-@console.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    return response
-
-
-# --- login -------------------------------------------------------------------------------------------------
-
-
-@console.get("/login")
-def login_form():
-    return _login_page()
-
-
-@console.post("/login")
-def login():
-    if not login_nonce_ok():
-        return _login_page("页面已过期，请重新登录", status=400)
-    username, password = request.form.get("username", "").strip(), request.form.get("password", "")
-    if not username or not password:
-        return _login_page("请输入用户名和密码", status=422)
-    try:
-        token = open_staff_session(username, password)
-    except ApiError as error:
-        return _login_page(error.detail, status=error.status)
-    return keep_session(redirect(url_for("loans_console.queue")), token, login_path=PREFIX)
-
-
-@console.post("/logout")
-def logout():
-    _staff_and_csrf()
-    return end_session(redirect(url_for("loans_console.login_form")))
-
-
-def _login_page(message: str | None = None, status: int = 200):
-    response = make_response()
-    nonce = issue_login_nonce(response, path=PREFIX)
-    response.set_data(render_template("loans_console/login.html", csrf_token=nonce, message=message))
-    response.status_code = status
-    return response
+staff_console = StaffConsole(
+    "loans_console",
+    __name__,
+    PREFIX,
+    title="贷款审核工作台",
+    roles=STAFF_ROLES,
+    audit_model=ConsoleAuditEntry,
+    forbidden="您没有办理贷款业务的权限",
+    nav=(("queue", "待办业务"), ("audit_log", "操作记录")),
+)
+console = staff_console.blueprint
 
 
 # --- queue, search, case --------------------------------------------------------------------------------------
@@ -102,7 +49,7 @@ def _login_page(message: str | None = None, status: int = 200):
 # "/console/loans" with or without the slash, and no redirect: the gateway forwards the bare prefix only
 @console.get("", strict_slashes=False)
 def queue():
-    caller, token = _staff()
+    caller, token = staff_console.staff()
     runtime = current_runtime()
     roles = [role for role in (Role.LOAN_OFFICER, Role.LOAN_APPROVER, Role.BANK_OFFICER) if role in _workflow(caller)]
     states = list(dict.fromkeys(state.value for role in roles for state in queue_states(role)))
@@ -112,16 +59,18 @@ def queue():
     with runtime.db.transaction() as session:
         if q:
             statement = staff_applications_query(q=q)
-            _audit(session, caller, "search", None, f"q={q[:6]}…" if len(q) > 6 else f"q={q}")
+            term = _masked_term(q)
+            staff_console.audit(session, caller, "search", detail=term, sentence=f"查询了“{term}”")
         elif status:
             statement = staff_applications_query(status=status if status in STATE_LABELS else "submitted")
         else:
             statement = staff_applications_query().where(LoanApplication.state.in_(states))
         page = paginate(session, statement, {"page": page_no, "page_size": PAGE_SIZE})
         items = [queue_row(item) for item in page["items"]]
-    return render_template(
+    return staff_console.render(
         "loans_console/queue.html",
-        caller=caller,
+        caller,
+        token,
         role_labels=[ROLE_LABELS[role] for role in roles],
         states=[(state, STATE_LABELS[state]) for state in states],
         status=status,
@@ -131,18 +80,17 @@ def queue():
         total=page["total"],
         page=page_no,
         pages=max((page["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        csrf_token=csrf_token(token, CONSOLE),
     )
 
 
 @console.get("/applications/<application_id>")
 def case(application_id):
-    return _case_page(*_staff(), application_id)
+    return _case_page(*staff_console.staff(), application_id)
 
 
 @console.post("/applications/<application_id>/transitions")
 def transition(application_id):
-    caller, token = _staff_and_csrf()
+    caller, token = staff_console.staff_and_csrf()
     runtime = current_runtime()
     version = request.form.get("version", "")
     try:
@@ -161,7 +109,17 @@ def transition(application_id):
                 now=clock.now(),
             )
             save_or_conflict(session)
-            _audit(session, caller, "transition", application_id, f"to={application.state}")
+            label = STATE_LABELS[ApplicationState(application.state)]
+            opinion = (request.form.get("opinion") or "").strip()
+            staff_console.audit(
+                session,
+                caller,
+                "transition",
+                application_id,
+                f"to={application.state}",
+                sentence=f"将贷款申请 {application.application_no} 办理为「{label}」"
+                + (f"，意见：{opinion[:80]}" if opinion else ""),
+            )
     except (ApiError, RuleViolation) as error:
         return _case_page(caller, token, application_id, error=error.detail, status=status_of(error))
     return redirect(url_for("loans_console.case", application_id=application_id, done=1))
@@ -172,7 +130,7 @@ def _case_page(caller: Caller, token: str, application_id: str, error: str | Non
     with runtime.db.transaction() as session:
         application = session.get(LoanApplication, application_id)
         if application is None:
-            return render_template("loans_console/missing.html", caller=caller), 404
+            return staff_console.render("loans_console/missing.html", caller, token, status=404)
         view = describe(session, runtime.config, application)
         at_submission = json.loads(application.eligibility or "{}")
         now_answer = check_applicant(
@@ -183,22 +141,58 @@ def _case_page(caller: Caller, token: str, application_id: str, error: str | Non
             clock.today(),
             ignore_application_id=application.id,
         ).as_dict()
-        _audit(session, caller, "view_case", application.id, application.application_no)
+        actors = [row.actor for row in application.transitions]
+        staff_console.audit(
+            session,
+            caller,
+            "view_case",
+            application.id,
+            application.application_no,
+            sentence=f"查看了贷款申请 {application.application_no}",
+        )
+        names = staff_console.staff_names(session, actors)
+        trail = staff_console.trail(session, subject=application.id, limit=50)
+    for row, actor in zip(view["timeline"], actors, strict=True):
+        row["by_name"] = _actor_name(names, actor, row["role"])
     steps = available_steps(application.state, _workflow(caller))
-    return (
-        render_template(
-            "loans_console/case.html",
-            caller=caller,
-            app=view,
-            at_submission=at_submission,
-            eligibility_now=now_answer,
-            steps=steps,
-            error=error,
-            done=request.args.get("done") == "1" and not error,
-            csrf_token=csrf_token(token, CONSOLE),
-        ),
-        status,
+    return staff_console.render(
+        "loans_console/case.html",
+        caller,
+        token,
+        status=status,
+        app=view,
+        centre=centre_name(view["center"]),
+        at_submission=at_submission,
+        eligibility_now=now_answer,
+        steps=steps,
+        trail=trail,
+        error=error,
+        done=request.args.get("done") == "1" and not error,
     )
+
+
+@console.get("/audit")
+def audit_log():
+    caller, token = staff_console.staff()
+    with current_runtime().db.transaction() as session:
+        rows = staff_console.trail(session, limit=200)
+    return staff_console.render("loans_console/audit.html", caller, token, rows=rows)
+
+
+def _actor_name(names: dict[str, str], actor: str, role: str) -> str:
+    if role == Role.APPLICANT:
+        return "申请人本人"
+    if role == Role.SYSTEM:
+        return "系统"
+    return staff_console.name_of(names, actor)
+
+
+def _masked_term(q: str) -> str:
+    """A search term as the trail keeps it: an ID number masked, anything else cut short."""
+    term = q.strip().upper()
+    if len(term) == 18:
+        return mask_id_number(term)
+    return term[:24]
 
 
 def queue_row(application: LoanApplication) -> dict:
@@ -231,48 +225,5 @@ def _request_of(application: LoanApplication) -> dict:
     }
 
 
-# --- who is asking, CSRF, audit ------------------------------------------------------------------------------
-
-
-def _staff() -> tuple[Caller, str]:
-    """The signed-in loans staff and their session token; the login page for anyone else signed out."""
-    caller, token = staff_session()
-    if caller is None:
-        raise NotLoggedIn()
-    if not caller.has_role("admin", *STAFF_ROLES):
-        raise ApiError("FORBIDDEN", "您没有办理贷款业务的权限", 403)
-    return caller, token
-
-
-def _staff_and_csrf() -> tuple[Caller, str]:
-    caller, token = _staff()
-    if not csrf_ok(token, CONSOLE):
-        raise ApiError("CSRF_FAILED", "页面已过期或来源不明，请刷新后重试", 403)
-    return caller, token
-
-
 def _workflow(caller: Caller) -> frozenset[str]:
     return staff_actor(caller.sub, caller.roles).roles
-
-
-def _audit(session, caller: Caller, action: str, application_id: str | None, detail: str | None) -> None:
-    session.add(
-        ConsoleAuditEntry(
-            at=clock.now(),
-            staff=caller.sub,
-            action=action,
-            application_id=application_id,
-            detail=detail,
-            client_ip=request.remote_addr,
-        )
-    )
-
-
-def audit_trail(session, application_id: str) -> list[ConsoleAuditEntry]:
-    return list(
-        session.scalars(
-            select(ConsoleAuditEntry)
-            .where(ConsoleAuditEntry.application_id == application_id)
-            .order_by(ConsoleAuditEntry.id)
-        )
-    )
