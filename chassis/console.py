@@ -7,9 +7,11 @@ token-bound value on every other form), China time on the pages and the Chinese 
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from sqlalchemy import func, select
 from chassis import clock
 from chassis.auth import Caller
 from chassis.errors import ApiError
+from chassis.pii import mask_id_number
 from chassis.runtime import current_runtime
 
 TOKEN_COOKIE = "hall_staff_token"  # chassis.auth.bearer_token reads it too
@@ -415,3 +418,146 @@ class StaffConsole:
         if staff is not None:
             statement = statement.where(model.staff == staff)
         return list(session.scalars(statement))
+
+
+# --- work queues ----------------------------------------------------------------------------------------------
+
+QUEUE_PAGE_SIZE = 50
+_APPLICATION_NO = re.compile(r"^[A-Z]{2}\d{8,}$")
+_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+
+
+@dataclass(frozen=True)
+class QueueColumns:
+    """Which columns of a service's case table the queue filters read."""
+
+    state: Any
+    center: Any
+    submitted: Any
+    waiting_since: Any  # when the case entered its current state
+    number: Any  # the business number (申请编号)
+    id_number: Any
+    name: Any
+    key: Any  # a unique column that makes the order total
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """A queue page's filters, read from the query string: state, centre, submission dates, days waiting, one
+    search term (business number, ID number or name), page and order (oldest first unless asked)."""
+
+    state: str | None = None
+    center: str | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    min_days: int | None = None
+    q: str | None = None
+    page: int = 1
+    newest_first: bool = False
+    problems: tuple[str, ...] = ()
+
+    @classmethod
+    def from_request(cls, states: Iterable[str]) -> "QueueFilters":
+        args, problems = request.args, []
+        state = args.get("status") or None
+        if state is not None and state not in set(states):
+            problems.append("所选状态不在本岗位的待办范围内")
+            state = None
+        center = args.get("center") or None
+        if center is not None and center not in CENTRE_NAMES:
+            problems.append("没有这个管理中心")
+            center = None
+        dates = []
+        for key, label in (("from", "提交日期起"), ("to", "提交日期止")):
+            raw = (args.get(key) or "").strip()
+            try:
+                dates.append(date.fromisoformat(raw) if raw else None)
+            except ValueError:
+                problems.append(f"{label}应为 年-月-日，如 2025-03-01")
+                dates.append(None)
+        raw_days = (args.get("days") or "").strip()
+        min_days = int(raw_days) if raw_days.isdigit() and int(raw_days) < 10000 else None
+        if raw_days and min_days is None:
+            problems.append("等待天数应为 0 至 9999 的整数")
+        raw_page = args.get("page", "1")
+        q = (args.get("q") or "").strip().upper()[:32] or None
+        return cls(
+            state=state,
+            center=center,
+            submitted_from=dates[0],
+            submitted_to=dates[1],
+            min_days=min_days,
+            q=q,
+            page=max(int(raw_page), 1) if raw_page.isdigit() and len(raw_page) < 7 else 1,
+            newest_first=args.get("order") == "newest",
+            problems=tuple(problems),
+        )
+
+    def search_kind(self) -> str | None:
+        if not self.q:
+            return None
+        if _APPLICATION_NO.match(self.q):
+            return "number"
+        if _ID_NUMBER.match(self.q):
+            return "id_number"
+        return "name"
+
+    def masked_q(self) -> str:
+        """The search term as the trail keeps it: an ID number masked."""
+        return mask_id_number(self.q) if self.search_kind() == "id_number" else (self.q or "")
+
+    def box_value(self) -> str:
+        """What the search box shows again: never a whole ID number (the result line shows it masked)."""
+        return "" if self.search_kind() == "id_number" else (self.q or "")
+
+    def narrowed(self, statement, columns: QueueColumns, with_state: bool = True):
+        """`statement` with every filter but the order and the page (`with_state=False` leaves the state out, for
+        the counts per state)."""
+        if with_state and self.state:
+            statement = statement.where(columns.state == self.state)
+        if self.center:
+            statement = statement.where(columns.center == self.center)
+        if self.submitted_from:
+            statement = statement.where(columns.submitted >= clock.start_of_day(self.submitted_from))
+        if self.submitted_to:
+            statement = statement.where(columns.submitted < clock.start_of_day(self.submitted_to + timedelta(days=1)))
+        if self.min_days is not None:
+            statement = statement.where(
+                columns.waiting_since < clock.start_of_day(clock.today() - timedelta(days=self.min_days - 1))
+            )
+        kind = self.search_kind()
+        if kind == "number":
+            statement = statement.where(columns.number == self.q)
+        elif kind == "id_number":
+            statement = statement.where(columns.id_number == self.q)
+        elif kind == "name":
+            statement = statement.where(columns.name.like(self.q.replace("%", "").replace("_", "") + "%"))
+        return statement
+
+    def ordered_page(self, statement, columns: QueueColumns, size: int = QUEUE_PAGE_SIZE):
+        order = (
+            (columns.submitted.desc(), columns.key.desc()) if self.newest_first else (columns.submitted, columns.key)
+        )
+        return statement.order_by(*order).limit(size).offset((self.page - 1) * size)
+
+    def query_args(self, **changes) -> dict:
+        """The filters as query-string arguments (for the pager and the tabs), without the empty ones."""
+        values = {
+            "status": self.state,
+            "center": self.center,
+            "from": self.submitted_from.isoformat() if self.submitted_from else None,
+            "to": self.submitted_to.isoformat() if self.submitted_to else None,
+            "days": self.min_days,
+            "q": self.q,
+            "order": "newest" if self.newest_first else None,
+            "page": self.page if self.page > 1 else None,
+        }
+        values.update(changes)
+        return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+def days_waiting(since: datetime | None) -> int:
+    """Whole days since a case entered its state, as the queue shows them (0 = today)."""
+    if since is None:
+        return 0
+    return (clock.today() - clock.day_of(since)).days

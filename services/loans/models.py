@@ -94,6 +94,9 @@ class LoanApplication(Base):
         Index("ix_loan_applications_submitted", "submitted_at", "id"),
         # counts per state (index-only) and the status filter
         Index("ix_loan_applications_state_submitted", "state", "submitted_at"),
+        # the console's centre filter, and its search by name (a prefix: LIKE '张%')
+        Index("ix_loan_applications_center_state_submitted", "center", "state", "submitted_at"),
+        Index("ix_loan_applications_name", "name"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -51,7 +51,14 @@ class FundLoan(Base):
 
 class Application(Base):
     __tablename__ = "applications"
-    __table_args__ = (Index("ix_applications_state", "state"),)
+    __table_args__ = (
+        Index("ix_applications_state", "state"),
+        # the console's queues: a state in submission order, the centre filter, the search by number, ID or name
+        Index("ix_applications_state_created", "state", "created_at", "id"),
+        Index("ix_applications_center_state_created", "center", "state", "created_at"),
+        Index("ix_applications_id_number", "id_number"),
+        Index("ix_applications_name", "name"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     application_no: Mapped[str] = mapped_column(String(32), unique=True)

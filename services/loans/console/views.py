@@ -5,16 +5,24 @@ the idle timeout and the audit trail are chassis.console.StaffConsole's; every v
 import json
 
 from flask import redirect, request, url_for
+from sqlalchemy import func, select
 
 from chassis import clock
-from chassis.api import paginate
 from chassis.auth import Caller
-from chassis.console import StaffConsole, centre_name
+from chassis.console import (
+    CENTRE_NAMES,
+    QUEUE_PAGE_SIZE,
+    QueueColumns,
+    QueueFilters,
+    StaffConsole,
+    centre_name,
+    days_waiting,
+)
 from chassis.errors import ApiError, status_of
 from chassis.pii import mask_id_number
 from chassis.rules import RuleViolation
 from chassis.runtime import current_runtime
-from services.loans.api.staff import STAFF_ROLES, staff_applications_query
+from services.loans.api.staff import STAFF_ROLES
 from services.loans.cases.applicants import check_applicant
 from services.loans.cases.applications import move_application, save_or_conflict, staff_actor
 from services.loans.domain.workflow import (
@@ -46,6 +54,30 @@ console = staff_console.blueprint
 # --- queue, search, case --------------------------------------------------------------------------------------
 
 
+QUEUE = QueueColumns(
+    state=LoanApplication.state,
+    center=LoanApplication.center,
+    submitted=LoanApplication.submitted_at,
+    waiting_since=LoanApplication.updated_at,
+    number=LoanApplication.application_no,
+    id_number=LoanApplication.id_number,
+    name=LoanApplication.name,
+    key=LoanApplication.id,
+)
+QUEUE_FIELDS = (
+    LoanApplication.id,
+    LoanApplication.application_no,
+    LoanApplication.name,
+    LoanApplication.id_number,
+    LoanApplication.center,
+    LoanApplication.amount,
+    LoanApplication.term_months,
+    LoanApplication.state,
+    LoanApplication.submitted_at,
+    LoanApplication.updated_at,
+)
+
+
 # "/console/loans" with or without the slash, and no redirect: the gateway forwards the bare prefix only
 @console.get("", strict_slashes=False)
 def queue():
@@ -53,33 +85,43 @@ def queue():
     runtime = current_runtime()
     roles = [role for role in (Role.LOAN_OFFICER, Role.LOAN_APPROVER, Role.BANK_OFFICER) if role in _workflow(caller)]
     states = list(dict.fromkeys(state.value for role in roles for state in queue_states(role)))
-    status = request.args.get("status") or None
-    q = (request.args.get("q") or "").strip() or None
-    page_no = max(int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1, 1)
+    filters = QueueFilters.from_request(states if not request.args.get("q") else list(STATE_LABELS))
     with runtime.db.transaction() as session:
-        if q:
-            statement = staff_applications_query(q=q)
-            term = _masked_term(q)
-            staff_console.audit(session, caller, "search", detail=term, sentence=f"查询了“{term}”")
-        elif status:
-            statement = staff_applications_query(status=status if status in STATE_LABELS else "submitted")
+        # counts per state of this officer's queues, under the same filters: the tabs, and the total without a count
+        counts = dict(
+            session.execute(
+                filters.narrowed(select(LoanApplication.state, func.count()), QUEUE, with_state=False)
+                .where(LoanApplication.state.in_(states))
+                .group_by(LoanApplication.state)
+            ).all()
+        )
+        listed = filters.narrowed(select(*QUEUE_FIELDS), QUEUE)
+        if filters.q:  # a search looks at every case, finished ones too
+            total = session.scalar(filters.narrowed(select(func.count()).select_from(LoanApplication), QUEUE))
+            staff_console.audit(
+                session, caller, "search", detail=filters.masked_q(), sentence=f"查询了“{filters.masked_q()}”"
+            )
         else:
-            statement = staff_applications_query().where(LoanApplication.state.in_(states))
-        page = paginate(session, statement, {"page": page_no, "page_size": PAGE_SIZE})
-        items = [queue_row(item) for item in page["items"]]
+            if not filters.state:
+                listed = listed.where(LoanApplication.state.in_(states))
+            total = counts.get(filters.state, 0) if filters.state else sum(counts.values())
+        rows = session.execute(filters.ordered_page(listed, QUEUE)).all()
+    pages = max((total + QUEUE_PAGE_SIZE - 1) // QUEUE_PAGE_SIZE, 1)
     return staff_console.render(
         "loans_console/queue.html",
         caller,
         token,
+        status=422 if filters.problems else 200,
         role_labels=[ROLE_LABELS[role] for role in roles],
-        states=[(state, STATE_LABELS[state]) for state in states],
-        status=status,
-        q=q or "",
-        items=items,
+        tabs=[(state, STATE_LABELS[state], counts.get(state, 0)) for state in states],
+        all_count=sum(counts.values()),
+        filters=filters,
+        centres=CENTRE_NAMES,
+        items=[queue_row(row) for row in rows],
         case_base=url_for("loans_console.case", application_id="x")[:-1],  # one url_for, not one a line
-        total=page["total"],
-        page=page_no,
-        pages=max((page["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        total=total,
+        page=filters.page,
+        pages=pages,
     )
 
 
@@ -187,25 +229,19 @@ def _actor_name(names: dict[str, str], actor: str, role: str) -> str:
     return staff_console.name_of(names, actor)
 
 
-def _masked_term(q: str) -> str:
-    """A search term as the trail keeps it: an ID number masked, anything else cut short."""
-    term = q.strip().upper()
-    if len(term) == 18:
-        return mask_id_number(term)
-    return term[:24]
-
-
-def queue_row(application: LoanApplication) -> dict:
+def queue_row(row) -> dict:
     """What a queue line shows: no timeline, no loan lookup (a page is 50 lines, fetched in one query)."""
     return {
-        "id": application.id,
-        "application_no": application.application_no,
-        "name": application.name,
-        "id_number": mask_id_number(application.id_number),
-        "amount": application.amount,
-        "term_months": application.term_months,
-        "status_label": STATE_LABELS[ApplicationState(application.state)],
-        "submitted_at": application.submitted_at,
+        "id": row.id,
+        "application_no": row.application_no,
+        "name": row.name,
+        "id_number": mask_id_number(row.id_number),
+        "centre": centre_name(row.center),
+        "amount": row.amount,
+        "term_months": row.term_months,
+        "status_label": STATE_LABELS[ApplicationState(row.state)],
+        "submitted_at": row.submitted_at,
+        "days_waiting": days_waiting(row.updated_at),
     }
 
 

@@ -8,8 +8,17 @@ from urllib.parse import quote
 from flask import redirect, request
 from sqlalchemy import func, select
 
-from chassis.console import StaffConsole, centre_name
+from chassis.console import (
+    CENTRE_NAMES,
+    QUEUE_PAGE_SIZE,
+    QueueColumns,
+    QueueFilters,
+    StaffConsole,
+    centre_name,
+    days_waiting,
+)
 from chassis.errors import ApiError
+from chassis.pii import mask_id_number
 from chassis.rules import RuleViolation
 from chassis.runtime import current_runtime
 from services.withdrawals.cases.applications import transition
@@ -32,30 +41,76 @@ staff_console = StaffConsole(
 console = staff_console.blueprint
 
 
+QUEUE = QueueColumns(
+    state=Application.state,
+    center=Application.center,
+    submitted=Application.created_at,
+    waiting_since=Application.updated_at,
+    number=Application.application_no,
+    id_number=Application.id_number,
+    name=Application.name,
+    key=Application.id,
+)
+# the states in which an officer has a step to take
+OFFICER_STATES = [ApplicationState.SUBMITTED.value, ApplicationState.PREREVIEWED.value, ApplicationState.ACCEPTED.value]
+
+
 @console.get("/")
 def queue():
     caller, token = staff_console.staff()
-    status = request.args.get("status") or ApplicationState.SUBMITTED.value
-    if status not in ApplicationState._value2member_map_:
-        status = ApplicationState.SUBMITTED.value
+    searching = bool(request.args.get("q"))
+    filters = QueueFilters.from_request(OFFICER_STATES if not searching else list(ApplicationState._value2member_map_))
     with current_runtime().db.transaction() as session:
-        counts = dict(session.execute(select(Application.state, func.count()).group_by(Application.state)).all())
-        items = session.scalars(
-            select(Application).where(Application.state == status).order_by(Application.created_at).limit(200)
-        ).all()
+        counts = dict(
+            session.execute(
+                filters.narrowed(select(Application.state, func.count()), QUEUE, with_state=False)
+                .where(Application.state.in_(OFFICER_STATES))
+                .group_by(Application.state)
+            ).all()
+        )
+        listed = filters.narrowed(select(Application), QUEUE)
+        if filters.q:
+            total = session.scalar(filters.narrowed(select(func.count()).select_from(Application), QUEUE))
+            staff_console.audit(
+                session, caller, "search", detail=filters.masked_q(), sentence=f"查询了“{filters.masked_q()}”"
+            )
+        else:
+            if not filters.state:
+                listed = listed.where(Application.state.in_(OFFICER_STATES))
+            total = counts.get(filters.state, 0) if filters.state else sum(counts.values())
+            label = APPLICATION_LABELS[ApplicationState(filters.state)] if filters.state else "全部待办"
+            staff_console.audit(session, caller, "view_queue", subject=filters.state, sentence=f"查看了「{label}」队列")
+        items = [
+            {
+                "id": case.id,
+                "application_no": case.application_no,
+                "name": case.name,
+                "id_number": mask_id_number(case.id_number),
+                "centre": centre_name(case.center),
+                "reason_name": case.reason_name,
+                "amount": case.amount,
+                "status_label": APPLICATION_LABELS[ApplicationState(case.state)],
+                "created_at": case.created_at,
+                "days_waiting": days_waiting(case.updated_at),
+            }
+            for case in session.scalars(filters.ordered_page(listed, QUEUE))
+        ]
         booked = session.scalars(
             select(Appointment).where(Appointment.state == "booked").order_by(Appointment.slot_start).limit(50)
         ).all()
-        label = APPLICATION_LABELS[ApplicationState(status)]
-        staff_console.audit(session, caller, "view_queue", subject=status, sentence=f"查看了「{label}」队列")
     return staff_console.render(
         "withdrawals_console/queue.html",
         caller,
         token,
-        status=status,
-        labels=APPLICATION_LABELS,
-        counts=counts,
+        status=422 if filters.problems else 200,
+        filters=filters,
+        tabs=[(state, APPLICATION_LABELS[ApplicationState(state)], counts.get(state, 0)) for state in OFFICER_STATES],
+        all_count=sum(counts.values()),
+        centres=CENTRE_NAMES,
         items=items,
+        total=total,
+        page=filters.page,
+        pages=max((total + QUEUE_PAGE_SIZE - 1) // QUEUE_PAGE_SIZE, 1),
         appointments=booked,
     )
 
