@@ -410,6 +410,25 @@ class StaffConsole:
             return "—"
         return names.get(sub) or (fallback(sub) if fallback else UNKNOWN_STAFF)
 
+    def staff_directory(self, session) -> list[tuple[str, str]]:
+        """(staff, name) of everyone in the trail, by name: the choices of the per-officer audit view."""
+        model = self.audit_model
+        names = self.staff_names(session, session.scalars(select(model.staff).distinct()))
+        return sorted(names.items(), key=lambda item: item[1])
+
+    def audit_view(self, caller: Caller, token: str, *, subject: str | None = None, heading: str | None = None):
+        """The trail as a page: of one case (`subject`), or of everyone, or of one officer (`?staff=`)."""
+        staff = request.args.get("staff") or None
+        with current_runtime().db.transaction() as session:
+            rows = self.trail(session, subject=subject, staff=staff, limit=500)
+            people = self.staff_directory(session)
+            who = dict(people).get(staff or "", UNKNOWN_STAFF) if staff else None
+            what = heading or (f"{who}的操作" if who else "全部操作")
+            self.audit(session, caller, "view_audit", subject, sentence=f"查看了操作记录：{what}")
+        return self.render(
+            "console/audit.html", caller, token, rows=rows, people=people, staff=staff, heading=what, subject=subject
+        )
+
     def trail(self, session, *, subject: str | None = None, staff: str | None = None, limit: int = 200) -> list:
         model = self.audit_model
         statement = select(model).order_by(model.id.desc()).limit(limit)

@@ -96,7 +96,7 @@ class LoanApplication(Base):
         Index("ix_loan_applications_state_submitted", "state", "submitted_at"),
         # the console's centre filter, and its search by name (a prefix: LIKE '张%')
         Index("ix_loan_applications_center_state_submitted", "center", "state", "submitted_at"),
-        Index("ix_loan_applications_name", "name"),
+        Index("ix_loan_applications_name", "name", postgresql_ops={"name": "text_pattern_ops"}),  # LIKE 'x%'
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -125,6 +125,12 @@ class LoanApplication(Base):
     state: Mapped[str] = mapped_column(String(32))
     preliminary_reviewer: Mapped[str | None] = mapped_column(String(64))
     contract_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # the entrusted bank's records (console steps 签订合同, 抵押登记, 放款)
+    contract_signed_on: Mapped[date | None] = mapped_column(Date)
+    mortgage_registration_no: Mapped[str | None] = mapped_column(String(40))
+    disbursed_amount: Mapped[Decimal | None] = mapped_column(Money)
+    disbursed_on: Mapped[date | None] = mapped_column(Date)
+    disbursement_account: Mapped[str | None] = mapped_column(String(32))  # masked wherever shown
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -57,7 +57,7 @@ class Application(Base):
         Index("ix_applications_state_created", "state", "created_at", "id"),
         Index("ix_applications_center_state_created", "center", "state", "created_at"),
         Index("ix_applications_id_number", "id_number"),
-        Index("ix_applications_name", "name"),
+        Index("ix_applications_name", "name", postgresql_ops={"name": "text_pattern_ops"}),  # LIKE 'x%'
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -179,10 +179,18 @@ def act(application_id):
 
 @console.get("/audit")
 def audit_log():
+    return staff_console.audit_view(*staff_console.staff())
+
+
+@console.get("/applications/<application_id>/audit")
+def case_audit(application_id):
     caller, token = staff_console.staff()
     with current_runtime().db.transaction() as session:
-        rows = staff_console.trail(session, limit=200)
-    return staff_console.render("withdrawals_console/audit.html", caller, token, rows=rows)
+        case = session.get(Application, application_id)
+        number = case.application_no if case else None
+    if number is None:
+        raise ApiError("APPLICATION_NOT_FOUND", "提取申请不存在", 404)
+    return staff_console.audit_view(caller, token, subject=application_id, heading=f"提取申请 {number}")
 
 
 def _field_rows(case: Application) -> list[tuple[str, object]]:

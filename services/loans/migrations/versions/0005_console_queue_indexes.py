@@ -19,7 +19,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_loan_applications_center_state_submitted", ["center", "state", "submitted_at"], unique=False
         )
-        batch_op.create_index("ix_loan_applications_name", ["name"], unique=False)
+        batch_op.create_index(
+            "ix_loan_applications_name", ["name"], unique=False, postgresql_ops={"name": "text_pattern_ops"}
+        )
 
     # ### end Alembic commands ###
 

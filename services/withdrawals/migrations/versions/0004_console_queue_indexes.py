@@ -18,7 +18,9 @@ def upgrade() -> None:
     with op.batch_alter_table("applications", schema=None) as batch_op:
         batch_op.create_index("ix_applications_center_state_created", ["center", "state", "created_at"], unique=False)
         batch_op.create_index("ix_applications_id_number", ["id_number"], unique=False)
-        batch_op.create_index("ix_applications_name", ["name"], unique=False)
+        batch_op.create_index(
+            "ix_applications_name", ["name"], unique=False, postgresql_ops={"name": "text_pattern_ops"}
+        )
         batch_op.create_index("ix_applications_state_created", ["state", "created_at", "id"], unique=False)
 
     # ### end Alembic commands ###
