@@ -23,7 +23,13 @@ from chassis.rules import RuleViolation
 from chassis.runtime import current_runtime
 from services.withdrawals.cases.applications import transition
 from services.withdrawals.domain.reason_catalogue import catalogue_for
-from services.withdrawals.domain.workflow import APPLICATION_LABELS, WITHDRAWAL_OFFICER, ApplicationState
+from services.withdrawals.domain.workflow import (
+    APPLICANT,
+    APPLICATION_LABELS,
+    APPLICATION_MOVES,
+    WITHDRAWAL_OFFICER,
+    ApplicationState,
+)
 from services.withdrawals.models import Application, Appointment, ConsoleAudit
 from services.withdrawals.views import staff_view
 
@@ -140,6 +146,13 @@ def case_page(application_id):
     view["accepted_by_name"] = staff_console.name_of(names, case.accepted_by)
     view["center_name"] = centre_name(case.center)
     view["field_rows"] = _field_rows(case)
+    view["materials"] = _materials_of(case)
+    state = ApplicationState(case.state)
+    view["actions"] = {
+        move.target.value: move.action for move in APPLICATION_MOVES if move.source == state and move.role != APPLICANT
+    }
+    view["four_eyes_blocked"] = state is ApplicationState.ACCEPTED and case.accepted_by == caller.sub
+    view["next_actor"] = _next_actor(state, view["accepted_by_name"])
     return staff_console.render(
         "withdrawals_console/case.html",
         caller,
@@ -160,6 +173,14 @@ def act(application_id):
             case = session.get(Application, application_id, with_for_update=True)
             if case is None:
                 raise ApiError("APPLICATION_NOT_FOUND", "提取申请不存在", 404)
+            checked = []
+            if to == ApplicationState.ACCEPTED.value and case.state == ApplicationState.PREREVIEWED.value:
+                checked = _materials_of(case)
+                missing = [item for item in checked if item not in set(request.form.getlist("materials"))]
+                if missing:
+                    raise ApiError(
+                        "MATERIALS_NOT_CHECKED", "受理前请逐项核对材料，尚未勾选：" + "、".join(missing), 422
+                    )
             transition(session, case, to, opinion, caller)
             label = APPLICATION_LABELS[ApplicationState(case.state)]
             staff_console.audit(
@@ -169,7 +190,8 @@ def act(application_id):
                 subject=case.id,
                 detail=to,
                 sentence=f"将提取申请 {case.application_no} 办理为「{label}」"
-                + (f"，意见：{opinion[:80]}" if opinion else ""),
+                + (f"，意见：{opinion[:80]}" if opinion else "")
+                + (f"，已核对材料{len(checked)}项" if checked else ""),
             )
         message = "操作成功"
     except (ApiError, RuleViolation) as refused:
@@ -204,3 +226,22 @@ def _field_rows(case: Application) -> list[tuple[str, object]]:
         return [("补充信息", value) for value in values.values()]
     rows = [(spec.label, values.pop(spec.name)) for spec in reason.fields if spec.name in values]
     return rows + [("补充信息", value) for value in values.values()]
+
+
+def _materials_of(case: Application) -> list[str]:
+    """The materials the reason asks for, as the counter officer ticks them at 受理."""
+    try:
+        reason = catalogue_for(case.center).get(case.reason)
+    except RuleViolation:
+        return []
+    return [f"{item.name}（{item.note}）" if item.note else item.name for item in reason.materials] if reason else []
+
+
+def _next_actor(state: ApplicationState, accepted_by: str) -> str:
+    if state is ApplicationState.ACCEPTED:
+        return f"下一步由提取业务经办人员审批（受理人{accepted_by}不得审批）"
+    if state in (ApplicationState.SUBMITTED, ApplicationState.PREREVIEWED):
+        return "下一步由提取业务经办人员办理"
+    if state is ApplicationState.APPROVED:
+        return "下一步由系统付款"
+    return "本申请已办结，无需再办理"
