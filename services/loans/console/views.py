@@ -89,26 +89,29 @@ def queue():
     roles = [role for role in (Role.LOAN_OFFICER, Role.LOAN_APPROVER, Role.BANK_OFFICER) if role in _workflow(caller)]
     states = list(dict.fromkeys(state.value for role in roles for state in queue_states(role)))
     filters = QueueFilters.from_request(states if not request.args.get("q") else list(STATE_LABELS))
-    with runtime.db.transaction() as session:
-        # counts per state of this officer's queues, under the same filters: the tabs, and the total without a count
-        counts = dict(
-            session.execute(
-                filters.narrowed(select(LoanApplication.state, func.count()), QUEUE, with_state=False)
-                .where(LoanApplication.state.in_(states))
-                .group_by(LoanApplication.state)
-            ).all()
-        )
-        listed = filters.narrowed(select(*QUEUE_FIELDS), QUEUE)
-        if filters.q:  # a search looks at every case, finished ones too
-            total = session.scalar(filters.narrowed(select(func.count()).select_from(LoanApplication), QUEUE))
-            staff_console.audit(
-                session, caller, "search", detail=filters.masked_q(), sentence=f"查询了“{filters.masked_q()}”"
-            )
+    listed = filters.narrowed(select(*QUEUE_FIELDS), QUEUE)
+    # reads outside a transaction (no BEGIN/COMMIT round trips): a count a moment off its page harms no one
+    with runtime.db.read() as connection:
+        if filters.q:  # a search looks at every case, finished ones too; the tabs keep no counts meanwhile
+            counts = {}
+            total = connection.scalar(filters.narrowed(select(func.count()).select_from(LoanApplication), QUEUE))
         else:
+            # counts per state of this officer's queues under the same filters: the tabs, and the total
+            counts = dict(
+                connection.execute(
+                    filters.narrowed(select(LoanApplication.state, func.count()), QUEUE, with_state=False)
+                    .where(LoanApplication.state.in_(states))
+                    .group_by(LoanApplication.state)
+                ).all()
+            )
             if not filters.state:
                 listed = listed.where(LoanApplication.state.in_(states))
             total = counts.get(filters.state, 0) if filters.state else sum(counts.values())
-        rows = session.execute(filters.ordered_page(listed, QUEUE)).all()
+        rows = connection.execute(filters.ordered_page(listed, QUEUE)).all()
+    if filters.q:
+        with runtime.db.transaction() as session:
+            term = filters.masked_q()
+            staff_console.audit(session, caller, "search", detail=term, sentence=f"查询了“{term}”")
     pages = max((total + QUEUE_PAGE_SIZE - 1) // QUEUE_PAGE_SIZE, 1)
     return staff_console.render(
         "loans_console/queue.html",
