@@ -3,9 +3,9 @@
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from services.withdrawals.models import Application, ConsoleAudit
+from services.withdrawals.models import Applicant, Application, ConsoleAudit
 from tests.withdrawals.conftest import rent_body
 
 ACCOUNT = "640100000001"
@@ -43,7 +43,7 @@ def test_two_officers_take_a_case_through_with_materials_and_four_eyes(desk):
     assert "已提交（0）" in sun.get("/console/withdrawals/", query_string={"center": "wuzhong"}).get_data(as_text=True)
 
     page = sun.get(f"/console/withdrawals/applications/{case_id}").get_data(as_text=True)
-    assert "预审通过</button>" in page and "下一步由提取业务经办人员办理" in page
+    assert "预审通过</button>" in page and "下一步由提取业务经办人员办理" in page and "当前：符合全部提取条件" in page
     assert "monthly_rent" not in page and "月租金" in page  # field labels, not keys
     page = act(sun, case_id, "prereviewed")
     needed = materials(page)
@@ -83,3 +83,18 @@ def test_the_queue_finds_a_case_by_name_or_masked_id_number(desk):
     assert "共 0 件" in sun.get("/console/withdrawals/", query_string={"q": "李"}).get_data(as_text=True)
     bad = sun.get("/console/withdrawals/", query_string={"to": "yesterday"})
     assert bad.status_code == 422 and "提交日期止应为" in bad.get_data(as_text=True)
+
+
+def test_going_on_while_todays_rules_fail_needs_a_written_reason(desk):
+    desk = desk("embedded")
+    desk.register(ACCOUNT)
+    case_id = desk.submit(ACCOUNT, rent_body()).get_json()["id"]
+    with desk.runtime.db.transaction() as session:  # accounts froze the account after the case was filed
+        session.execute(update(Applicant).values(status="frozen"))
+    sun = officer(desk, "wofficer1")
+    page = sun.get(f"/console/withdrawals/applications/{case_id}").get_data(as_text=True)
+    assert "申请人不再符合提取条件" in page and 'name="override"' in page
+    refused = act(sun, case_id, "prereviewed")
+    assert "继续办理须写明理由" in refused
+    done = act(sun, case_id, "prereviewed", override="账户冻结系司法协助已解除，凭解除通知书办理")
+    assert "操作成功" in done and "继续办理的理由：账户冻结系司法协助已解除" in done

@@ -21,7 +21,7 @@ from chassis.errors import ApiError
 from chassis.pii import mask_id_number
 from chassis.rules import RuleViolation
 from chassis.runtime import current_runtime
-from services.withdrawals.cases.applications import transition
+from services.withdrawals.cases.applications import recheck, transition
 from services.withdrawals.domain.reason_catalogue import catalogue_for
 from services.withdrawals.domain.workflow import (
     APPLICANT,
@@ -129,6 +129,7 @@ def case_page(application_id):
         if case is None:
             return staff_console.render("withdrawals_console/missing.html", caller, token, status=404)
         view = staff_view(session, case, caller)
+        view["failures_now"] = _failures_now(session, case) if case.state in OVERRIDABLE_FROM else []
         staff_console.audit(
             session,
             caller,
@@ -181,6 +182,17 @@ def act(application_id):
                     raise ApiError(
                         "MATERIALS_NOT_CHECKED", "受理前请逐项核对材料，尚未勾选：" + "、".join(missing), 422
                     )
+            override = None
+            if (
+                to in {state.value for state in OVERRIDABLE}
+                and case.state in OVERRIDABLE_FROM
+                and _failures_now(session, case)
+            ):
+                override = (request.form.get("override") or "").strip()
+                if len(override) < 4:
+                    raise ApiError(
+                        "OVERRIDE_REASON_REQUIRED", "申请人当前不符合提取条件，继续办理须写明理由（不少于4个字）", 422
+                    )
             transition(session, case, to, opinion, caller)
             label = APPLICATION_LABELS[ApplicationState(case.state)]
             staff_console.audit(
@@ -191,7 +203,8 @@ def act(application_id):
                 detail=to,
                 sentence=f"将提取申请 {case.application_no} 办理为「{label}」"
                 + (f"，意见：{opinion[:80]}" if opinion else "")
-                + (f"，已核对材料{len(checked)}项" if checked else ""),
+                + (f"，已核对材料{len(checked)}项" if checked else "")
+                + (f"，申请人当前不符合提取条件，继续办理的理由：{override[:120]}" if override else ""),
             )
         message = "操作成功"
     except (ApiError, RuleViolation) as refused:
@@ -226,6 +239,20 @@ def _field_rows(case: Application) -> list[tuple[str, object]]:
         return [("补充信息", value) for value in values.values()]
     rows = [(spec.label, values.pop(spec.name)) for spec in reason.fields if spec.name in values]
     return rows + [("补充信息", value) for value in values.values()]
+
+
+# steps that need a written reason while the case fails today's rules (a refusal never does)
+OVERRIDABLE = (ApplicationState.PREREVIEWED, ApplicationState.ACCEPTED, ApplicationState.APPROVED)
+OVERRIDABLE_FROM = (ApplicationState.SUBMITTED, ApplicationState.PREREVIEWED, ApplicationState.ACCEPTED)
+
+
+def _failures_now(session, case: Application) -> list[str]:
+    """What today's rules say against the case (it passed them all when it was filed)."""
+    try:
+        check = recheck(session, case, getattr(current_runtime().config, "deposit_grace_days", 0))
+    except RuleViolation as error:
+        return [error.detail]
+    return [failure.message for failure in check.failures]
 
 
 def _materials_of(case: Application) -> list[str]:
