@@ -125,3 +125,6 @@ def test_pages_of_fifty(loans_world):
     assert numbers(first)[0].endswith("000061")  # the longest waiting first
     second = shown(client, page="2")
     assert len(numbers(second)) == 11 and "上一页" in second
+    search = shown(client, q="张伟")  # a search past one page counts its matches
+    assert len(numbers(search)) == 50 and "共 61 件" in search and "第 1 / 2 页" in search
+    assert len(numbers(shown(client, q="张伟", page="2"))) == 11

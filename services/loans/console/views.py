@@ -94,7 +94,7 @@ def queue():
     with runtime.db.read() as connection:
         if filters.q:  # a search looks at every case, finished ones too; the tabs keep no counts meanwhile
             counts = {}
-            total = connection.scalar(filters.narrowed(select(func.count()).select_from(LoanApplication), QUEUE))
+            total = None
         else:
             # counts per state of this officer's queues under the same filters: the tabs, and the total
             counts = dict(
@@ -108,6 +108,11 @@ def queue():
                 listed = listed.where(LoanApplication.state.in_(states))
             total = counts.get(filters.state, 0) if filters.state else sum(counts.values())
         rows = connection.execute(filters.ordered_page(listed, QUEUE)).all()
+        if total is None:  # a search: most fit on their first page, and then the page is its own count
+            if filters.page == 1 and len(rows) < QUEUE_PAGE_SIZE:
+                total = len(rows)
+            else:
+                total = connection.scalar(filters.narrowed(select(func.count()).select_from(LoanApplication), QUEUE))
     if filters.q:
         with runtime.db.transaction() as session:
             term = filters.masked_q()
