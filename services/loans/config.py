@@ -52,6 +52,11 @@ class LoansConfig(CertificateSettings, ServiceConfig):
     # days after a month's end before its deposit counts as due (连续足额缴存; HALL_DEPOSIT_GRACE_DAYS serves
     # loans and withdrawals alike, so both count the same months)
     deposit_grace_days: int = 0
+    # the console's staff cookies are marked Secure where set (and always when HALL_EMBEDDED=false: production
+    # sits behind TLS that ends before the service sees the request)
+    secure_cookies: bool = False
+    # a console session untouched this long is signed out (the staff token's own expiry bounds it too)
+    console_idle_minutes: int = 30
 
     def banks(self) -> list[dict[str, str]]:
         return [dict(zip(("code", "name"), item.split("=", 1), strict=True)) for item in self.entrusted_banks]

@@ -95,6 +95,9 @@ class LoanApplication(Base):
         Index("ix_loan_applications_submitted", "submitted_at", "id"),
         # counts per state (index-only) and the status filter
         Index("ix_loan_applications_state_submitted", "state", "submitted_at"),
+        # the console's centre filter, and its search by name (a prefix: LIKE '张%')
+        Index("ix_loan_applications_center_state_submitted", "center", "state", "submitted_at"),
+        Index("ix_loan_applications_name", "name", postgresql_ops={"name": "text_pattern_ops"}),  # LIKE 'x%'
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -123,6 +126,12 @@ class LoanApplication(Base):
     state: Mapped[str] = mapped_column(String(32))
     preliminary_reviewer: Mapped[str | None] = mapped_column(String(64))
     contract_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # the entrusted bank's records (console steps 签订合同, 抵押登记, 放款)
+    contract_signed_on: Mapped[date | None] = mapped_column(Date)
+    mortgage_registration_no: Mapped[str | None] = mapped_column(String(40))
+    disbursed_amount: Mapped[Decimal | None] = mapped_column(Money)
+    disbursed_on: Mapped[date | None] = mapped_column(Date)
+    disbursement_account: Mapped[str | None] = mapped_column(String(32))  # masked wherever shown
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -226,16 +235,19 @@ class Repayment(Base):
 
 
 class ConsoleAuditEntry(Base):
-    """Who looked at or did what in the reviewer console (every view of a case is recorded)."""
+    """Who looked at or did what in the reviewer console (every view of a case is recorded): the shape every
+    console's trail shares (chassis.console.StaffConsole.audit)."""
 
     __tablename__ = "console_audit_log"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     staff: Mapped[str] = mapped_column(String(64), index=True)
-    action: Mapped[str] = mapped_column(String(24))  # view_case | search | transition | login
-    application_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    staff_name: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(24))  # login | logout | view_queue | search | view_case | transition
+    subject: Mapped[str | None] = mapped_column("application_id", String(36), index=True)  # the application
     detail: Mapped[str | None] = mapped_column(String(200))
+    sentence: Mapped[str | None] = mapped_column(String(300))  # 王建国将贷款申请 DK… 办理为「初审通过」
     client_ip: Mapped[str | None] = mapped_column(String(64))
 
 

@@ -13,7 +13,9 @@ class WithdrawalsConfig(ServiceConfig):
     max_days_ahead: int = 14
     # how long the branch directory fetched from accounts is kept before asking again
     branch_cache_seconds: int = 300
-    # the console's staff session cookie is marked Secure behind HTTPS; off for plain-HTTP development
+    # the console's staff cookies are marked Secure where set (and always when HALL_EMBEDDED=false)
     secure_cookies: bool = False
+    # a console session untouched this long is signed out (the staff token's own expiry bounds it too)
+    console_idle_minutes: int = 30
     # days after a month's end before its deposit counts as due (连续足额缴存; see LoansConfig)
     deposit_grace_days: int = 0

@@ -51,7 +51,14 @@ class FundLoan(Base):
 
 class Application(Base):
     __tablename__ = "applications"
-    __table_args__ = (Index("ix_applications_state", "state"),)
+    __table_args__ = (
+        Index("ix_applications_state", "state"),
+        # the console's queues: a state in submission order, the centre filter, the search by number, ID or name
+        Index("ix_applications_state_created", "state", "created_at", "id"),
+        Index("ix_applications_center_state_created", "center", "state", "created_at"),
+        Index("ix_applications_id_number", "id_number"),
+        Index("ix_applications_name", "name", postgresql_ops={"name": "text_pattern_ops"}),  # LIKE 'x%'
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     application_no: Mapped[str] = mapped_column(String(32), unique=True)
@@ -137,13 +144,17 @@ class SlotSeat(Base):
 
 
 class ConsoleAudit(Base):
-    """Who looked at or acted on what in the console (case views included)."""
+    """Who looked at or acted on what in the console (case views included): the shape every console's trail
+    shares (chassis.console.StaffConsole.audit)."""
 
     __tablename__ = "console_audit"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    staff_id: Mapped[str] = mapped_column(String(64), index=True)
+    staff: Mapped[str] = mapped_column("staff_id", String(64), index=True)
+    staff_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
     action: Mapped[str] = mapped_column(String(32))
-    subject: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sentence: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    client_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)

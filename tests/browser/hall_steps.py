@@ -59,6 +59,8 @@ def console_step(page: Page, application_id: str, target: str, opinion: str | No
     page.goto(f"/console/loans/applications/{application_id}")
     form = page.locator(f'form:has(input[name="to"][value="{target}"])')
     expect(form, f"the console offers no step into {target}").to_have_count(1)
+    for box in form.locator('input[name="materials"]').all():  # 受理: the counter officer ticks each material
+        box.check()
     if opinion:
         form.locator('input[name="opinion"]').fill(opinion)
     form.get_by_role("button").click()

@@ -87,9 +87,7 @@ def test_case_page_shows_the_case_and_is_audited(world, application_body):
     approver_page = console_as(world, "approver1").get(f"/console/loans/applications/{application['id']}")
     assert "预审通过</button>" not in approver_page.get_data(as_text=True)  # not the approver's step
     with world.runtime.db.transaction() as session:
-        views = session.scalars(
-            select(ConsoleAuditEntry).where(ConsoleAuditEntry.application_id == application["id"])
-        ).all()
+        views = session.scalars(select(ConsoleAuditEntry).where(ConsoleAuditEntry.subject == application["id"])).all()
     assert [(entry.staff, entry.action) for entry in views] == [
         ("staff:officer1", "view_case"),
         ("staff:approver1", "view_case"),

@@ -5,6 +5,7 @@ import json
 import secrets
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,7 +14,8 @@ from chassis.bus import publish
 from services.loans.cases.applicants import check_applicant, percent_to_fraction
 from services.loans.cases.loan_book import open_loan
 from services.loans.config import LoansConfig
-from services.loans.domain.errors import ApplicationRefused, stale_page
+from services.loans.domain.desk import BankRecord
+from services.loans.domain.errors import ApplicationRefused, TransitionRefused, stale_page
 from services.loans.domain.rates import CURRENT_RATES
 from services.loans.domain.workflow import (
     STATE_LABELS,
@@ -101,8 +103,10 @@ def move_application(
     opinion: str | None,
     expected_version: int | None,
     now: datetime,
+    record: BankRecord | None = None,
 ) -> LoanApplication:
-    """One step of the workflow by `by`; the version guards against a decision taken on a stale page."""
+    """One step of the workflow by `by`; the version guards against a decision taken on a stale page. `record`
+    is what the bank officer entered at 签订合同, 抵押登记 or 放款 (domain/desk.py checked it)."""
     if expected_version is not None and expected_version != application.version:
         raise stale_page()
     transition = advance(
@@ -119,7 +123,20 @@ def move_application(
     if target is ApplicationState.PRELIMINARILY_APPROVED:
         application.preliminary_reviewer = by.user_id
     if target is ApplicationState.CONTRACT_SIGNED:
-        application.contract_no = "GJJ" + application.application_no.removeprefix("DK")
+        if record and record.contract_no:
+            taken = session.scalar(select(LoanApplication.id).where(LoanApplication.contract_no == record.contract_no))
+            if taken and taken != application.id:
+                raise TransitionRefused("CONTRACT_NO_TAKEN", "该合同编号已用于其他贷款，请核对", "contract_no")
+        application.contract_no = (record and record.contract_no) or "GJJ" + application.application_no.removeprefix(
+            "DK"
+        )
+        application.contract_signed_on = record.contract_date if record else None
+    if target is ApplicationState.MORTGAGE_REGISTERED and record:
+        application.mortgage_registration_no = record.mortgage_no
+    if target is ApplicationState.DISBURSED and record:
+        application.disbursed_amount = record.amount
+        application.disbursed_on = record.disbursed_on
+        application.disbursement_account = record.account
     save_or_conflict(session)  # the versioned UPDATE first: a concurrent decision is a 409 before anything else
     record_transition(
         session,
@@ -133,7 +150,7 @@ def move_application(
         now,
     )
     if target is ApplicationState.DISBURSED:
-        open_loan(session, application, clock.day_of(now))
+        open_loan(session, application, (record and record.disbursed_on) or clock.day_of(now))
     return application
 
 

@@ -54,8 +54,15 @@ def applicant_of(session: Session, account_no: str | None) -> Applicant:
     return applicant
 
 
-def facts_for(session: Session, applicant: Applicant, today, grace_days: int = 0) -> ApplicantFacts:
-    own = session.scalars(select(Application).where(Application.account_no == applicant.account_no)).all()
+def facts_for(
+    session: Session, applicant: Applicant, today, grace_days: int = 0, excluding: str | None = None
+) -> ApplicantFacts:
+    """What the rules know of the applicant today; `excluding` leaves one case out (re-checking that case)."""
+    own = [
+        case
+        for case in session.scalars(select(Application).where(Application.account_no == applicant.account_no))
+        if case.id != excluding
+    ]
     counted = [case for case in own if case.state not in NOT_COUNTED]
     reserved = sum((case.amount for case in counted if case.state in HOLDING_FUNDS), Decimal("0.00"))
     months = session.scalars(select(DepositMonth.month).where(DepositMonth.account_no == applicant.account_no))
@@ -242,3 +249,18 @@ def transition(session, case: Application, to: str, opinion: str | None, caller)
     if step.target == ApplicationState.ACCEPTED:
         case.accepted_by = actor.user_id
     record(session, case, step)
+
+
+def recheck(session: Session, case: Application, grace_days: int = 0):
+    """The case's own request checked again against today's facts (the console's 当前 conditions)."""
+    applicant = applicant_of(session, case.account_no)
+    today = clock.today()
+    request = WithdrawalRequest(
+        reason=case.reason,
+        amount=case.amount,
+        bank_card=case.bank_card,
+        today=today,
+        fields=dict(case.reason_fields or {}),
+    )
+    facts = facts_for(session, applicant, today, grace_days, excluding=case.id)
+    return check_pre_application(request, facts, catalogue_for(case.center))
