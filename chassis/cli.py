@@ -25,6 +25,10 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
         if runtime.service.seed is None:
             click.echo(f"{runtime.name}: no demo data")
             return
+        if not (runtime.config.embedded or runtime.config.workstation):
+            raise click.ClickException(
+                f"{runtime.name}: demo data refused in production (HALL_EMBEDDED=false without HALL_WORKSTATION=true)"
+            )
         runtime.start_workers()
         try:
             runtime.service.seed(runtime)

@@ -27,7 +27,8 @@ class Runtime:
     def __init__(self, service: "Service", config: ServiceConfig):
         self.service = service
         self.config = config
-        self.db = Database(config.database_url, service=service.name)
+        pool = {"pool_size": config.db_pool_size, "max_overflow": config.db_max_overflow}
+        self.db = Database(config.database_url, service=service.name, **pool)
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
         self.consumer: ConsumerWorker | None = None

@@ -38,3 +38,8 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
     def rotate_signing_key() -> None:
         """Sign new tokens with a new key; the previous one stays published until the next rotation."""
         click.echo(f"new signing key {key_ring(runtime).rotate()}")
+
+    @app.cli.command("reseal-signing-keys")
+    def reseal_signing_keys() -> None:
+        """Seal the live signing keys under the first IDENTITY_SIGNING_KEY_KEKS key (after a KEK rotation)."""
+        click.echo(f"signing keys resealed: {key_ring(runtime).reseal()}")
