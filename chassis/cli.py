@@ -1,8 +1,5 @@
 """Operational commands every service has: `flask --app services.<name>.app <command>`."""
 
-import signal
-import threading
-
 import click
 from flask import Flask
 
@@ -47,15 +44,17 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
     @app.cli.command("worker")
     @click.option("--no-relay", is_flag=True, help="consumers only")
     @click.option("--no-consumers", is_flag=True, help="relay only")
-    def worker(no_relay: bool, no_consumers: bool) -> None:
-        """Run the outbox relay and the consumers until SIGINT/SIGTERM."""
-        done = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: done.set())
-        runtime.start_workers(relay=not no_relay, consumers=not no_consumers)
-        click.echo(f"{runtime.name}: worker running")
-        done.wait()
-        runtime.stop()
+    @click.option("--health-port", type=int, default=None, help="/livez /readyz /metrics (HALL_WORKER_HEALTH_PORT)")
+    def worker(no_relay: bool, no_consumers: bool, health_port: int | None) -> None:
+        """Run the outbox relay and the consumers until SIGINT/SIGTERM; exit non-zero if one of them dies."""
+        from chassis.migrations import SchemaNotAtHead
+        from chassis.runtime import WorkerThreadDied, run_worker
+
+        click.echo(f"{runtime.name}: worker starting")
+        try:
+            run_worker(runtime, relay=not no_relay, consumers=not no_consumers, health_port=health_port)
+        except (SchemaNotAtHead, WorkerThreadDied) as error:
+            raise click.ClickException(str(error)) from error
 
     @app.cli.group("dead-letters")
     def dead_letters() -> None:
