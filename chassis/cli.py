@@ -79,3 +79,44 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
     def redrive(queue: str | None, message_id: str | None) -> None:
         total = sum(parking.redrive(runtime.config, name, message_id) for name in _queues(queue))
         click.echo(f"re-driven: {total}")
+
+    @app.cli.group("job")
+    def job_group() -> None:
+        """Scheduled jobs (CronJobs; `job loop` in make up): list, run one, or loop over all."""
+
+    @job_group.command("list")
+    def list_jobs() -> None:
+        from chassis.jobs import jobs_of
+
+        for job in jobs_of(runtime).values():
+            click.echo(f"{job.name}\t{job.schedule}\t{job.description}")
+
+    @job_group.command("run")
+    @click.argument("name")
+    def run_one(name: str) -> None:
+        """Run one job now, under its lock (a second run at the same time is skipped, exit 0)."""
+        from chassis.jobs import jobs_of, run_job
+
+        jobs = jobs_of(runtime)
+        if name not in jobs:
+            raise click.BadParameter(f"unknown job {name}; this service has: {', '.join(jobs)}")
+        try:
+            click.echo(run_job(runtime, jobs[name]))
+        finally:
+            runtime.db.dispose()
+
+    @job_group.command("loop")
+    @click.option("--tick", type=float, default=30.0, help="seconds between looks at what is due")
+    def loop_jobs(tick: float) -> None:
+        """Every job at its interval until SIGINT/SIGTERM (make up; Kubernetes uses the CronJobs)."""
+        import signal
+        import threading
+
+        from chassis import jobs
+
+        done = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: done.set())
+        click.echo(f"{runtime.name}: jobs {', '.join(jobs.jobs_of(runtime))} looping")
+        jobs.loop(runtime, done, tick)
+        runtime.db.dispose()

@@ -69,6 +69,13 @@ class ServiceConfig:
     # database connections per process: the pool and what may open beyond it at a peak (see docs/operations.md)
     db_pool_size: int = 5
     db_max_overflow: int = 5
+    # how long the prune job keeps sent outbox rows, inbox rows (longer than any redelivery, re-drive included)
+    # and stored idempotent replies (longer than any client retries)
+    outbox_keep_days: int = 7
+    inbox_keep_days: int = 30
+    idempotency_keep_hours: int = 48
+    # a worker serves /livez, /readyz and /metrics on this port (0: none); Kubernetes probes it
+    worker_health_port: int = 0
 
     @classmethod
     def from_env(cls, service: str, environ: dict[str, str] | None = None, **overrides: Any) -> Self:
