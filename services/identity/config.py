@@ -26,6 +26,9 @@ class IdentityConfig(ServiceConfig):
     password_time_cost: int = 3
     password_memory_kib: int = 64 * 1024
     password_parallelism: int = 4
+    # argon2 hashes or checks at once per process (each holds password_memory_kib): a pod's peak is about
+    # WEB_CONCURRENCY x this x 64 MiB above its idle size (docs/operations.md has the measurement)
+    password_max_concurrent: int = 2
 
     # key-encryption keys for the JWT signing keys at rest (AES-256-GCM): `id=base64 of 32 bytes` items, the first
     # encrypts, every one decrypts (a rotation lists the new key first). From a Secret: IDENTITY_SIGNING_KEY_KEKS
