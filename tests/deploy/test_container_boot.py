@@ -232,6 +232,14 @@ def test_every_rendered_process_boots_stays_up_and_does_its_job(tmp_path, postgr
             wait_until(consumed, timeout=30, what=f"{service}'s consumer applying the event")
             database.dispose()
 
+        # identity publishes its JWKS from a signing key sealed at rest with the Secret's key-encryption key
+        assert _status(f"http://127.0.0.1:{ports['identity']}/.well-known/jwks.json") == 200
+        identity = Database(databases["identity"], service="identity")
+        with identity.read() as connection:
+            stored = connection.exec_driver_sql("SELECT private_pem FROM signing_keys").scalars().all()
+        identity.dispose()
+        assert stored and all(value.startswith("aesgcm:k1:") for value in stored)
+
         # 4. every CronJob's command completes (each under its lock; none finds anything it must not do)
         def run_cronjob(name: str) -> subprocess.CompletedProcess:
             pod = cronjobs[name]["spec"]["jobTemplate"]["spec"]["template"]
