@@ -99,3 +99,38 @@ def test_every_service_declares_its_jobs_with_a_schedule_and_prune():
         assert all(len(job.schedule.split()) == 5 for job in jobs.values())
     settle = jobs_of(load("accounts").runtime(load("accounts").load_config(database_url="sqlite://")))
     assert settle["settle-interest"].schedule == "30 23 30 6 *"
+
+
+def test_the_job_loop_of_make_up_runs_every_job_and_stops_on_sigterm(postgres_databases, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url = postgres_databases.create("withdrawals")
+    upgrade(withdrawals, url, "head")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("HALL_", "WITHDRAWALS_"))}
+    env |= {
+        "HALL_EMBEDDED": "false",
+        "HALL_WORKSTATION": "true",
+        "HALL_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/%2F",
+        "WITHDRAWALS_DATABASE_URL": url,
+        "HALL_LOG_JSON": "false",
+    }
+    loop = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "services.withdrawals.app", "job", "loop", "--tick", "0.5"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        time.sleep(8)
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        output, _ = loop.communicate(timeout=30)
+    assert loop.returncode == 0, output
+    for job in ("mark-missed", "send-reminders", "prune"):
+        assert f"withdrawals {job} done" in output, output
