@@ -167,6 +167,7 @@ def main() -> None:
     env = {
         **os.environ,
         "HALL_EMBEDDED": "false",
+        "HALL_WORKSTATION": "true",
         "HALL_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/%2F",
         "HALL_EXCHANGE": f"bench.gateway.{run}",
         "HALL_LOG_LEVEL": "WARNING",

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 from flask_smorest import Blueprint as ApiBlueprint
 
 from chassis import metrics
-from chassis.errors import install_error_handlers
+from chassis.errors import ApiError, install_error_handlers
 from chassis.input_guard import install_input_guard
 from chassis.logs import configure_logging, correlation_id_var, request_id_var, service_var
 from chassis.openapi import HallApi, document_truthfully, spec_options
@@ -54,7 +54,8 @@ def create_service_app(
     install_request_context(app, name)
     install_input_guard(app)  # after the request context, so a refusal carries its request id
     readiness = Readiness(runtime)
-    install_health(app, name, readiness.check, prefixes=("", f"/api/v1/{name}"))
+    install_health(app, name, readiness.check, prefixes=("", f"/api/v1/{name}"), informational=("broker",))
+    _refuse_on_an_old_schema(app, runtime)
 
     from chassis.cli import register_commands
 
@@ -97,7 +98,11 @@ def install_request_context(app: Flask, service: str) -> None:
 
 
 def install_health(
-    app: Flask, name: str, check: Callable[[], dict[str, str]], prefixes: tuple[str, ...] = ("",)
+    app: Flask,
+    name: str,
+    check: Callable[[], dict[str, str]],
+    prefixes: tuple[str, ...] = ("",),
+    informational: tuple[str, ...] = (),
 ) -> None:
     """/livez (the process answers), /readyz (every `check()` value is "ok", else 503) and /metrics."""
 
@@ -106,7 +111,9 @@ def install_health(
 
     def readyz():
         checks = check()
-        ok = all(value == "ok" for value in checks.values())
+        # what `informational` names is reported, not fatal: a web pod whose broker is away stays ready, because the
+        # outbox keeps what it writes until the relay can send it
+        ok = all(value == "ok" for key, value in checks.items() if key not in informational)
         return jsonify(status="ok" if ok else "unavailable", service=name, checks=checks), (200 if ok else 503)
 
     def metrics_view():
@@ -117,6 +124,22 @@ def install_health(
         app.add_url_rule(f"{prefix}/livez", f"livez{prefix}", livez)
         app.add_url_rule(f"{prefix}/readyz", f"readyz{prefix}", readyz)
     app.add_url_rule("/metrics", "metrics", metrics_view)
+
+
+def _refuse_on_an_old_schema(app: Flask, runtime: Runtime) -> None:
+    """A pod whose database is behind this release's migrations answers 503 rather than half-work."""
+
+    @app.before_request
+    def _refuse_on_an_old_schema():
+        if not request.path.startswith("/api/") or request.path.endswith(("/livez", "/readyz")):
+            return None
+        try:
+            problem = runtime.schema_problem()
+        except Exception:
+            return None  # the database is down: the request meets that itself (a 503)
+        if problem:
+            raise ApiError("SCHEMA_NOT_AT_HEAD", "系统正在升级，请稍后再试", 503)
+        return None
 
 
 class Readiness:
@@ -131,9 +154,22 @@ class Readiness:
         now = time.monotonic()
         if self._cached and now - self._cached[0] < self.ttl:
             return self._cached[1]
-        checks = {"database": _probe(self.runtime.db.ping), "broker": _probe(self._broker)}
+        checks = {"database": self._database(), "broker": _probe(self._broker)}
         self._cached = (now, checks)
         return checks
+
+    def _database(self) -> str:
+        state = _probe(self.runtime.db.ping)
+        if state != "ok":
+            return state
+        try:
+            problem = self.runtime.schema_problem()
+        except Exception as error:
+            return f"error: {type(error).__name__}"
+        if problem:
+            log.error("not serving: %s", problem)
+            return f"behind: {problem}"
+        return "ok"
 
     def _broker(self) -> None:
         if self.runtime.config.uses_memory_bus:

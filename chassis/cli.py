@@ -1,8 +1,5 @@
 """Operational commands every service has: `flask --app services.<name>.app <command>`."""
 
-import signal
-import threading
-
 import click
 from flask import Flask
 
@@ -25,6 +22,10 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
         if runtime.service.seed is None:
             click.echo(f"{runtime.name}: no demo data")
             return
+        if not (runtime.config.embedded or runtime.config.workstation):
+            raise click.ClickException(
+                f"{runtime.name}: demo data refused in production (HALL_EMBEDDED=false without HALL_WORKSTATION=true)"
+            )
         runtime.start_workers()
         try:
             runtime.service.seed(runtime)
@@ -43,15 +44,17 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
     @app.cli.command("worker")
     @click.option("--no-relay", is_flag=True, help="consumers only")
     @click.option("--no-consumers", is_flag=True, help="relay only")
-    def worker(no_relay: bool, no_consumers: bool) -> None:
-        """Run the outbox relay and the consumers until SIGINT/SIGTERM."""
-        done = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: done.set())
-        runtime.start_workers(relay=not no_relay, consumers=not no_consumers)
-        click.echo(f"{runtime.name}: worker running")
-        done.wait()
-        runtime.stop()
+    @click.option("--health-port", type=int, default=None, help="/livez /readyz /metrics (HALL_WORKER_HEALTH_PORT)")
+    def worker(no_relay: bool, no_consumers: bool, health_port: int | None) -> None:
+        """Run the outbox relay and the consumers until SIGINT/SIGTERM; exit non-zero if one of them dies."""
+        from chassis.migrations import SchemaNotAtHead
+        from chassis.runtime import WorkerThreadDied, run_worker
+
+        click.echo(f"{runtime.name}: worker starting")
+        try:
+            run_worker(runtime, relay=not no_relay, consumers=not no_consumers, health_port=health_port)
+        except (SchemaNotAtHead, WorkerThreadDied) as error:
+            raise click.ClickException(str(error)) from error
 
     @app.cli.group("dead-letters")
     def dead_letters() -> None:
@@ -76,3 +79,44 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
     def redrive(queue: str | None, message_id: str | None) -> None:
         total = sum(parking.redrive(runtime.config, name, message_id) for name in _queues(queue))
         click.echo(f"re-driven: {total}")
+
+    @app.cli.group("job")
+    def job_group() -> None:
+        """Scheduled jobs (CronJobs; `job loop` in make up): list, run one, or loop over all."""
+
+    @job_group.command("list")
+    def list_jobs() -> None:
+        from chassis.jobs import jobs_of
+
+        for job in jobs_of(runtime).values():
+            click.echo(f"{job.name}\t{job.schedule}\t{job.description}")
+
+    @job_group.command("run")
+    @click.argument("name")
+    def run_one(name: str) -> None:
+        """Run one job now, under its lock (a second run at the same time is skipped, exit 0)."""
+        from chassis.jobs import jobs_of, run_job
+
+        jobs = jobs_of(runtime)
+        if name not in jobs:
+            raise click.BadParameter(f"unknown job {name}; this service has: {', '.join(jobs)}")
+        try:
+            click.echo(run_job(runtime, jobs[name]))
+        finally:
+            runtime.db.dispose()
+
+    @job_group.command("loop")
+    @click.option("--tick", type=float, default=30.0, help="seconds between looks at what is due")
+    def loop_jobs(tick: float) -> None:
+        """Every job at its interval until SIGINT/SIGTERM (make up; Kubernetes uses the CronJobs)."""
+        import signal
+        import threading
+
+        from chassis import jobs
+
+        done = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: done.set())
+        click.echo(f"{runtime.name}: jobs {', '.join(jobs.jobs_of(runtime))} looping")
+        jobs.loop(runtime, done, tick)
+        runtime.db.dispose()

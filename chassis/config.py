@@ -63,6 +63,19 @@ class ServiceConfig:
     service_urls: tuple[str, ...] = field(default_factory=tuple)
     # a production-shaped run (HALL_EMBEDDED=false) that is declared a rehearsal: only then may its clock be moved
     staging_run: bool = False
+    # a production-shaped run on a workstation or in CI (make up, the tests): only then may it keep development
+    # defaults (SQLite, the memory bus, the dev inbox, dev secrets, demo data). No Kubernetes overlay sets it.
+    workstation: bool = False
+    # database connections per process: the pool and what may open beyond it at a peak (see docs/operations.md)
+    db_pool_size: int = 5
+    db_max_overflow: int = 5
+    # how long the prune job keeps sent outbox rows, inbox rows (longer than any redelivery, re-drive included)
+    # and stored idempotent replies (longer than any client retries)
+    outbox_keep_days: int = 7
+    inbox_keep_days: int = 30
+    idempotency_keep_hours: int = 48
+    # a worker serves /livez, /readyz and /metrics on this port (0: none); Kubernetes probes it
+    worker_health_port: int = 0
 
     @classmethod
     def from_env(cls, service: str, environ: dict[str, str] | None = None, **overrides: Any) -> Self:
@@ -77,11 +90,43 @@ class ServiceConfig:
                     break
         values.update(overrides)
         _refuse_a_moved_clock_in_production(environ, values)
-        if not values.get("database_url"):
+        production = not values.get("embedded", True) and not values.get("workstation", False)
+        if not values.get("database_url") and not (production and service in STORELESS):
+            if production:
+                raise UnsafeSettings(
+                    f"{service.upper()}_DATABASE_URL is not set: a production process refuses the SQLite default; "
+                    "set HALL_WORKSTATION=true only for make up or CI"
+                )
             folder = data_dir()
             folder.mkdir(parents=True, exist_ok=True)
             values["database_url"] = f"sqlite:///{folder / (service + '.db')}"
-        return cls(**values)
+        config = cls(**values)
+        if production:
+            unsafe = config.development_defaults()
+            if unsafe:
+                raise UnsafeSettings(
+                    f"{service}: a production process (HALL_EMBEDDED=false) refuses development defaults: "
+                    + "; ".join(f"{setting} {why}" for setting, why in unsafe)
+                    + " (HALL_WORKSTATION=true allows them on a workstation or in CI only)"
+                )
+        return config
+
+    def setting_name(self, name: str) -> str:
+        """The environment variable an operator sets for field `name` of this service."""
+        return f"{self.service.upper()}_{name.upper()}"
+
+    def development_defaults(self) -> list[tuple[str, str]]:
+        """(setting, why) for each value only development may run on. A service's config extends it."""
+        found: list[tuple[str, str]] = []
+        if self.service in STORELESS:
+            return found
+        if self.database_url.startswith("sqlite"):
+            found.append((self.setting_name("database_url"), "is SQLite"))
+        if self.uses_memory_bus:
+            found.append(("HALL_BROKER_URL", "is the in-process memory bus"))
+        if self.dev_inbox:
+            found.append(("HALL_DEV_INBOX", "is on (the captcha answer and texts readable over HTTP)"))
+        return found
 
     @property
     def uses_memory_bus(self) -> bool:
@@ -94,6 +139,10 @@ class ServiceConfig:
             if key == name:
                 return url.rstrip("/")
         return None
+
+
+# processes with no database and no bus of their own (the gateway only forwards)
+STORELESS = frozenset({"gateway"})
 
 
 def _refuse_a_moved_clock_in_production(environ: dict[str, str], values: dict[str, Any]) -> None:

@@ -48,7 +48,7 @@ class UtcDateTime(TypeDecorator):
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
-def _make_engine(url: str, pool_size: int, **options) -> Engine:
+def _make_engine(url: str, pool_size: int, max_overflow: int | None = None, **options) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -76,7 +76,7 @@ def _make_engine(url: str, pool_size: int, **options) -> Engine:
     engine = create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_recycle=600,
         pool_reset_on_return=None,
         **options,
@@ -117,17 +117,17 @@ def _ping_when_idle(engine: Engine) -> None:
 class Database:
     """One service's database. `transaction()` is the unit of work for a request or a message."""
 
-    def __init__(self, url: str, service: str, pool_size: int = 5):
+    def __init__(self, url: str, service: str, pool_size: int = 5, max_overflow: int | None = None):
         self.url = url
         self.service = service
-        self.engine = _make_engine(url, pool_size)
+        self.engine = _make_engine(url, pool_size, max_overflow)
         if self.engine.dialect.name == "sqlite":
             # one file, one pool: switching a connection to autocommit is a flag in the driver
             self._read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         else:
             # connections that stay in autocommit: switching a pooled one there and back costs four driver calls
             # on every read, as much as the read itself
-            self._read_engine = _make_engine(url, pool_size, isolation_level="AUTOCOMMIT")
+            self._read_engine = _make_engine(url, pool_size, max_overflow, isolation_level="AUTOCOMMIT")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info={"service": service})
 
     @property

@@ -12,6 +12,23 @@ from prometheus_client import (
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 
+# Multiprocess mode writes each value to a file in this folder. gunicorn's on_starting creates it, but a worker,
+# a CronJob or a migration runs without gunicorn: the first labelled value would die with FileNotFoundError.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
+def reset_multiprocess_folder() -> None:
+    """A process that owns its folder alone (a worker pod's container) starts it empty, as gunicorn does."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db"):
+            os.remove(os.path.join(folder, name))
+
+
 http_requests = Counter("hall_http_requests_total", "HTTP requests served", ["service", "endpoint", "method", "status"])
 http_latency = Histogram(
     "hall_http_request_seconds",

@@ -25,6 +25,33 @@ def upgrade(service: "Service", database_url: str, revision: str = "head") -> No
     command.upgrade(alembic_config(service, database_url), revision)
 
 
+class SchemaNotAtHead(RuntimeError):
+    """The database is behind the migrations this release carries: the pod must not serve on it."""
+
+
+def schema_status(service: "Service", engine) -> str | None:
+    """None when the database is at this release's head (or ahead of it: expand/contract keeps the older code
+    working); otherwise why not, naming both revisions and what to run."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    if not service.migrations_dir.is_dir():
+        return None
+    script = ScriptDirectory.from_config(alembic_config(service, str(engine.url)))
+    heads = set(script.get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current == heads:
+        return None
+    known = {revision.revision for revision in script.walk_revisions()}
+    if current and not current & known:
+        return None  # a newer release migrated already; this one still runs on the expanded schema
+    return (
+        f"{service.name}: database at {', '.join(sorted(current)) or 'no revision'}, this release needs "
+        f"{', '.join(sorted(heads))}: run its migration Job (flask --app services.{service.name}.app migrate) first"
+    )
+
+
 def revision(service: "Service", database_url: str, message: str) -> None:
     """Autogenerate the next revision, numbered 0002, 0003, ... after the existing ones."""
     existing = [path for path in (service.migrations_dir / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]

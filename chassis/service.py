@@ -33,6 +33,8 @@ class Service:
     extend_app: Callable[[Flask, Runtime], None] | None = None
     # periodic jobs run beside the relay in the worker (and in embedded mode): loop(runtime, stop_event)
     background_loops: tuple[Callable[[Runtime, Any], None], ...] = ()
+    # scheduled jobs (chassis.jobs.Job), a callable so their modules load only when asked; prune is added to all
+    jobs: Callable[[], tuple[Any, ...]] = field(default=lambda: ())
     # lines `make run` prints: demo logins and pages of this service
     demo_notes: tuple[str, ...] = ()
 

@@ -373,19 +373,19 @@ def render(settings: EdgeSettings) -> str:
     return "\n".join(lines)
 
 
-KUBERNETES_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "k8s" / "base" / "config.yaml"
+KUBERNETES_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "k8s" / "base" / "hall-config.env"
 KUBERNETES_EDGE_CONFIG = KUBERNETES_CONFIG.parent / "edge" / "haproxy.cfg"
 
 
 def kubernetes_settings() -> EdgeSettings:
-    """The edge of deploy/k8s: service addresses from the hall-config ConfigMap, keys from the edge-keys
-    ConfigMap mounted at /usr/local/etc/haproxy/keys, trusted proxies = the Gateway's data plane pods."""
-    import yaml
-
-    config = next(
-        doc for doc in yaml.safe_load_all(KUBERNETES_CONFIG.read_text()) if doc and doc["kind"] == "ConfigMap"
+    """The edge of deploy/k8s: service addresses from the hall-config ConfigMap (made from hall-config.env), keys
+    from the edge-keys ConfigMap mounted at /usr/local/etc/haproxy/keys, trusted proxies = the Gateway's data plane
+    pods."""
+    data = dict(
+        line.split("=", 1)
+        for line in KUBERNETES_CONFIG.read_text(encoding="utf-8").splitlines()
+        if "=" in line and not line.lstrip().startswith("#")
     )
-    data = config["data"]
     environ = {
         "HALL_SERVICE_URLS": data["HALL_SERVICE_URLS"],
         "EDGE_WEB_URL": "http://gateway:80",

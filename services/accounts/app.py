@@ -21,6 +21,12 @@ def _seed(runtime) -> None:
     seed(runtime)
 
 
+def _jobs() -> tuple:
+    from services.accounts.commands import JOBS
+
+    return JOBS
+
+
 service = Service(
     name="accounts",
     title="个人账户服务 Accounts",
@@ -36,6 +42,7 @@ service = Service(
     error_statuses=ERROR_STATUSES,
     seed=_seed,
     extend_app=_extend_app,
+    jobs=_jobs,
     demo_notes=(
         "缴存职工 depositors: 张伟 640100000001 (银川, login zhangwei01 / Demo123456), 李娜 640300000002 (吴忠, "
         "not registered), 王芳 640400000003 (固原), 刘洋 640200000004 (石嘴山), 陈静 640000000005 (区直, 封存), "

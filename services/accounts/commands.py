@@ -8,10 +8,30 @@ import click
 from flask import Flask
 
 from chassis import clock
+from chassis.jobs import Job
 from chassis.rules import RuleViolation
 from chassis.runtime import Runtime
 from services.accounts.cases import operations
 from services.accounts.domain.errors import ImportRejected
+
+
+def _settle_interest(runtime: Runtime) -> str:
+    today = clock.today()
+    fund_year = today.year if today >= date(today.year, 6, 30) else today.year - 1
+    result = operations.settle_interest(runtime, fund_year)
+    return json.dumps(result, ensure_ascii=False, default=str)
+
+
+JOBS = (
+    Job(
+        name="settle-interest",
+        run=_settle_interest,
+        schedule="30 23 30 6 *",
+        every_seconds=3600,
+        description="the fund year's interest on 30 June (idempotent per fund year)",
+        only_on=lambda day: (day.month, day.day) == (6, 30),
+    ),
+)
 
 
 def _echo(result: dict) -> None:

@@ -40,3 +40,8 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
         """Sign new tokens with a new key; the previous one stays published until the next rotation. With
         --activate-after the key is published at once and signs later (the edge learns it first)."""
         click.echo(f"new signing key {key_ring(runtime).rotate(activate_after)}")
+
+    @app.cli.command("reseal-signing-keys")
+    def reseal_signing_keys() -> None:
+        """Seal the live signing keys under the first IDENTITY_SIGNING_KEY_KEKS key (after a KEK rotation)."""
+        click.echo(f"signing keys resealed: {key_ring(runtime).reseal()}")

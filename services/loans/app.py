@@ -23,6 +23,12 @@ def _extend(app, runtime: Runtime) -> None:
     register_commands(app, runtime)
 
 
+def _jobs() -> tuple:
+    from services.loans.commands import JOBS
+
+    return JOBS
+
+
 service = Service(
     name="loans",
     title="贷款服务 Loans",
@@ -39,6 +45,7 @@ service = Service(
     error_statuses=ERROR_STATUSES,
     seed=_seed,
     extend_app=_extend,
+    jobs=_jobs,
     demo_notes=(
         "贷款审核工作台 loan console : {base}/console/loans/  (officer1 / officer2 / approver1 / bank1, Demo123456)",
     ),

@@ -5,8 +5,25 @@ from datetime import date
 import click
 from flask import Flask
 
+from chassis import clock
+from chassis.jobs import Job
 from chassis.runtime import Runtime
 from services.loans.cases.loan_book import run_repayments
+
+
+def _repayment_run(runtime: Runtime) -> str:
+    return str(run_repayments(runtime.db, runtime.config, clock.today()))
+
+
+JOBS = (
+    Job(
+        name="repayment-run",
+        run=_repayment_run,
+        schedule="10 2 * * *",
+        every_seconds=3600,
+        description="post due instalments, mark overdue loans (penalty), remind of coming ones; idempotent per day",
+    ),
+)
 
 
 def register_commands(app: Flask, runtime: Runtime) -> None:

@@ -26,6 +26,12 @@ def _extend(app: Flask, runtime: Runtime) -> None:
     register_commands(app, runtime)
 
 
+def _jobs() -> tuple:
+    from services.notifications.commands import JOBS
+
+    return JOBS
+
+
 service = Service(
     name="notifications",
     title="消息通知服务 Notifications",
@@ -41,6 +47,7 @@ service = Service(
     ),
     seed=seed,
     extend_app=_extend,
+    jobs=_jobs,
     # the SMS sender runs beside the relay: in the worker process and in the embedded hall
     background_loops=(sender_loop,),
     demo_notes=("开发短信收件箱 dev SMS inbox: {base}/dev/sms",),

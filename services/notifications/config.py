@@ -32,6 +32,14 @@ class NotificationsConfig(ServiceConfig):
     # a text being sent is re-claimed after this long if its sender died mid-call
     sms_claim_seconds: int = 120
 
+    def development_defaults(self) -> list[tuple[str, str]]:
+        found = super().development_defaults()
+        if self.sms_provider == "inbox":
+            found.append(("NOTIFICATIONS_SMS_PROVIDER", "is the in-box provider (nobody reads it in production)"))
+        elif not self.sms_http_url or not self.sms_http_secret:
+            found.append(("NOTIFICATIONS_SMS_HTTP_URL/NOTIFICATIONS_SMS_HTTP_SECRET", "are not both set"))
+        return found
+
     def delivery_policy(self) -> DeliveryPolicy:
         return DeliveryPolicy(
             quiet_hours=QuietHours(_clock(self.quiet_hours_start), _clock(self.quiet_hours_end)),

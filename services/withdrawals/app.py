@@ -36,6 +36,12 @@ def _extend(app: Flask, runtime: Runtime) -> None:
     register_commands(app, runtime)
 
 
+def _jobs() -> tuple:
+    from services.withdrawals.commands import JOBS
+
+    return JOBS
+
+
 service = Service(
     name="withdrawals",
     title="提取服务 Withdrawals",
@@ -58,6 +64,7 @@ service = Service(
     error_statuses=ERROR_STATUSES,
     seed=seed,
     extend_app=_extend,
+    jobs=_jobs,
     demo_notes=("提取业务后台 withdrawals console: {base}/console/withdrawals/  (wofficer1 / wofficer2, Demo123456)",),
 )
 

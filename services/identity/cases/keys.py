@@ -23,26 +23,29 @@ from sqlalchemy.orm import Session
 
 from chassis import clock
 from chassis.db import Database
+from services.identity.domain import key_wrapping
 from services.identity.models import SigningKey
 
 PUBLISHED_KEYS = 2  # the current key and the previous one
 
 
-def _new_key(now: datetime) -> SigningKey:
+def _new_key(now: datetime, keks: list[tuple[str, bytes]]) -> SigningKey:
     private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
     kid = f"{now:%Y%m%d}-{uuid.uuid4().hex[:12]}"
-    return SigningKey(kid=kid, private_pem=pem, created_at=now)
+    return SigningKey(kid=kid, private_pem=key_wrapping.seal(pem, kid, keks), created_at=now)
 
 
 class KeyRing:
     """The live keys of one service database, cached for `cache_seconds` (other processes may rotate)."""
 
-    def __init__(self, db: Database, cache_seconds: float = 30):
+    def __init__(self, db: Database, cache_seconds: float = 30, keks: tuple[str, ...] = ()):
         self.db = db
         self.cache_seconds = cache_seconds
+        # key-encryption keys (newest first): signing keys are sealed with AES-GCM in the database
+        self.keks = key_wrapping.parse_keks(keks)
         self._lock = threading.Lock()
         self._loaded_at = 0.0
         self._keys: list[tuple[str, Any, datetime]] = []  # (kid, private key, signs from), newest first
@@ -67,17 +70,33 @@ class KeyRing:
                     rows = self._live_or_first_rows(own_session)
             else:
                 rows = self._live_or_first_rows(session)
-            self._keys = [
-                (row.kid, serialization.load_pem_private_key(row.private_pem.encode(), password=None), row.created_at)
-                for row in rows
-            ]
+            self._keys = [(row.kid, self._private_key(row), row.created_at) for row in rows]
             self._loaded_at = time.monotonic()
             return self._keys
+
+    def _private_key(self, row: SigningKey) -> Any:
+        pem = key_wrapping.unseal(row.private_pem, row.kid, self.keks)
+        return serialization.load_pem_private_key(pem.encode(), password=None)
+
+    def reseal(self) -> int:
+        """Seal every live key under the first KEK (after a KEK rotation, or keys stored before encryption)."""
+        if not self.keks:
+            raise key_wrapping.KeyWrappingError("IDENTITY_SIGNING_KEY_KEKS is empty: nothing to seal with")
+        count = 0
+        with self.db.transaction() as session:
+            for row in self._live_rows(session):
+                if key_wrapping.is_sealed_with(row.private_pem, self.keks[0][0]):
+                    continue
+                pem = key_wrapping.unseal(row.private_pem, row.kid, self.keks)
+                row.private_pem = key_wrapping.seal(pem, row.kid, self.keks)
+                count += 1
+        self.forget()
+        return count
 
     def _live_or_first_rows(self, session: Session) -> list[SigningKey]:
         rows = self._live_rows(session)
         if not rows:
-            row = _new_key(clock.now())
+            row = _new_key(clock.now(), self.keks)
             session.add(row)
             session.flush()
             rows = [row]
@@ -95,7 +114,7 @@ class KeyRing:
             live = self._live_rows(session)
             for row in live[PUBLISHED_KEYS - 1 :]:
                 row.retired_at = now
-            key = _new_key(now + timedelta(seconds=activate_after_seconds))
+            key = _new_key(now + timedelta(seconds=activate_after_seconds), self.keks)
             session.add(key)
         self.forget()
         return key.kid
@@ -126,6 +145,6 @@ def key_ring(runtime) -> KeyRing:
     with _rings_lock:
         ring = _rings.get(runtime)
         if ring is None:
-            ring = KeyRing(runtime.db, runtime.config.signing_key_cache_seconds)
+            ring = KeyRing(runtime.db, runtime.config.signing_key_cache_seconds, runtime.config.signing_key_keks)
             _rings[runtime] = ring
         return ring

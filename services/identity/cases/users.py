@@ -22,12 +22,18 @@ from services.identity.models import Depositor, User, Verification
 
 
 @functools.lru_cache(maxsize=4)
-def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
-    return PasswordHasher(HashingParameters(time_cost=time_cost, memory_cost_kib=memory_kib, parallelism=parallelism))
+def _hasher(time_cost: int, memory_kib: int, parallelism: int, max_concurrent: int) -> PasswordHasher:
+    parameters = HashingParameters(time_cost=time_cost, memory_cost_kib=memory_kib, parallelism=parallelism)
+    return PasswordHasher(parameters, max_concurrent=max_concurrent)
 
 
 def password_hasher(config: IdentityConfig) -> PasswordHasher:
-    return _hasher(config.password_time_cost, config.password_memory_kib, config.password_parallelism)
+    return _hasher(
+        config.password_time_cost,
+        config.password_memory_kib,
+        config.password_parallelism,
+        config.password_max_concurrent,
+    )
 
 
 def find_user(session: Session, center: str, username: str) -> User | None:

@@ -3,6 +3,7 @@
 import contextlib
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
 import argon2
@@ -163,7 +164,10 @@ class PasswordHasher:
     """argon2id hashing. `verify` never raises and always spends one argon2 verification, so a wrong
     username (`verify(None, ...)`), a wrong password and a damaged hash all answer False in the same time."""
 
-    def __init__(self, parameters: HashingParameters = HashingParameters()):
+    def __init__(self, parameters: HashingParameters = HashingParameters(), max_concurrent: int = 0):
+        # each hash or check holds memory_cost_kib for its duration: at most this many at once per process (0: no
+        # bound), so a burst of logins waits its turn instead of taking the pod past its memory limit
+        self._slots = threading.BoundedSemaphore(max_concurrent) if max_concurrent > 0 else contextlib.nullcontext()
         self._argon = argon2.PasswordHasher(
             time_cost=parameters.time_cost,
             memory_cost=parameters.memory_cost_kib,
@@ -176,13 +180,15 @@ class PasswordHasher:
         self._dummy_hash = self._argon.hash(secrets.token_urlsafe(18))
 
     def hash(self, password: str) -> str:
-        return self._argon.hash(password)
+        with self._slots:
+            return self._argon.hash(password)
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
         if stored_hash is None:
             return self.verify_unknown_user(password)
         try:
-            return self._argon.verify(stored_hash, password)
+            with self._slots:
+                return self._argon.verify(stored_hash, password)
         except VerifyMismatchError:
             return False
         except (InvalidHashError, VerificationError):
@@ -192,7 +198,7 @@ class PasswordHasher:
 
     def verify_unknown_user(self, password: str) -> bool:
         """Spend one verification against a throwaway hash; always False."""
-        with contextlib.suppress(VerifyMismatchError):
+        with self._slots, contextlib.suppress(VerifyMismatchError):
             self._argon.verify(self._dummy_hash, password)
         return False
 
