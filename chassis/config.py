@@ -51,7 +51,7 @@ class ServiceConfig:
     token_audience: str = "nx-hall"
     token_issuer: str = "nx-hall-identity"
     prefetch: int = 64
-    # messages a consumer applies in one transaction (each in its own savepoint) when they arrive together
+    # messages a consumer applies in one transaction (one inbox statement, no savepoints unless one fails)
     consumer_batch_size: int = 32
     max_attempts: int = 5
     retry_base_seconds: float = 1.0
