@@ -57,6 +57,8 @@ class ServiceConfig:
     retry_base_seconds: float = 1.0
     relay_batch_size: int = 200
     relay_poll_seconds: float = 0.02
+    # PostgreSQL: the relay is woken by NOTIFY; this poll only covers a lost LISTEN connection
+    relay_safety_poll_seconds: float = 5.0
     heartbeat_seconds: int = 30
     log_level: str = "INFO"
     log_json: bool = True

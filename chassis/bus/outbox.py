@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from chassis import clock
@@ -15,6 +16,10 @@ from chassis.bus.tables import outbox
 from chassis.logs import correlation_id_var, request_id_var
 
 _wakeups: list = []
+
+# PostgreSQL: a transaction that writes the outbox NOTIFYs this channel; it is delivered when (and only if) it
+# commits, to the relays LISTENing in any process
+NOTIFY_CHANNEL = "hall_outbox"
 
 
 def on_outbox_commit(callback) -> None:
@@ -80,8 +85,16 @@ def publish(
 
 
 def mark_outbox_written(session: Session) -> None:
-    """For code that fills the outbox with its own set-based SQL: wake the relay when this transaction commits."""
+    """For code that fills the outbox with its own set-based SQL: wake the relays when this transaction commits
+    (once per transaction: NOTIFY on PostgreSQL, relays of this process on any database)."""
     session.info["outbox_written"] = True
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _notify_relays(session: Session) -> None:
+    # at commit rather than at the insert: a NOTIFY inside a savepoint that rolls back would be dropped with it
+    if session.info.get("outbox_written") and session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
 
 @sa_event.listens_for(Session, "after_commit")
