@@ -109,13 +109,11 @@ class ConsumerWorker:
                 for _index, subscription, envelope in items
             }.items()
         )
+        # executemany of one cached statement: SQLAlchemy sends it as one multi-row INSERT (insertmanyvalues)
         statement = (
-            _insert_for(self.db.dialect)(inbox)
-            .values([row for _key, row in rows])
-            .on_conflict_do_nothing()
-            .returning(inbox.c.consumer, inbox.c.message_id)
+            _insert_for(self.db.dialect)(inbox).on_conflict_do_nothing().returning(inbox.c.consumer, inbox.c.message_id)
         )
-        return {(row.consumer, row.message_id) for row in session.execute(statement)}
+        return {(row.consumer, row.message_id) for row in session.execute(statement, [row for _key, row in rows])}
 
     def _apply_together(self, session, items: list[tuple[int, Subscription, Envelope]]) -> dict[int, str]:
         claimed = self._claim(session, items)
