@@ -89,6 +89,12 @@ def publish(
     return envelope
 
 
+def envelopes_of(stored: str) -> list[str]:
+    """The envelopes an outbox row carries: one, or for set-based writers (the interest settlement) many, one JSON
+    document per line (JSON text never holds a raw newline). Each is published as a message of its own."""
+    return stored.split("\n")
+
+
 def mark_outbox_written(session: Session) -> None:
     """For code that fills the outbox with its own set-based SQL: wake the relays when this transaction commits
     (once per transaction: NOTIFY on PostgreSQL, relays of this process on any database)."""

@@ -23,7 +23,7 @@ from sqlalchemy import func, select, text, update
 
 from chassis import clock, metrics
 from chassis.bus.broker import broker_errors, connect
-from chassis.bus.outbox import NOTIFY_CHANNEL, on_outbox_commit
+from chassis.bus.outbox import NOTIFY_CHANNEL, envelopes_of, on_outbox_commit
 from chassis.bus.tables import outbox
 from chassis.bus.topology import events_exchange
 from chassis.config import ServiceConfig
@@ -82,22 +82,26 @@ class AmqpBatchPublisher:
             self._open()
         self._nacked.clear()
         self._returned = []
+        published = 0
         for row in rows:
-            envelope = json.loads(row.envelope)
-            message = amqp.Message(
-                row.envelope.encode(),
-                content_type="application/json",
-                content_encoding="utf-8",
-                delivery_mode=2,
-                message_id=row.message_id,
-                type=row.type,
-                correlation_id=envelope.get("correlation_id"),
-                application_headers={"x-source": envelope.get("source", "")},
-            )
-            self._unconfirmed.add(self._next_tag)
-            self._next_tag += 1
-            self.channel.basic_publish(message, exchange=self.config.exchange, routing_key=row.type, mandatory=True)
-        deadline = time.monotonic() + self.confirm_timeout
+            for text_ in envelopes_of(row.envelope):
+                envelope = json.loads(text_)
+                message = amqp.Message(
+                    text_.encode(),
+                    content_type="application/json",
+                    content_encoding="utf-8",
+                    delivery_mode=2,
+                    message_id=envelope.get("id", row.message_id),
+                    type=row.type,
+                    correlation_id=envelope.get("correlation_id"),
+                    application_headers={"x-source": envelope.get("source", "")},
+                )
+                self._unconfirmed.add(self._next_tag)
+                self._next_tag += 1
+                self.channel.basic_publish(message, exchange=self.config.exchange, routing_key=row.type, mandatory=True)
+                published += 1
+        # a row may carry many envelopes (envelopes_of): allow time in proportion
+        deadline = time.monotonic() + self.confirm_timeout + published / 1000
         while self._unconfirmed:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -127,15 +131,16 @@ class MemoryPublisher:
             self.producer = Producer(self.connection.channel(), exchange=events_exchange(self.config.exchange))
             self.producer.exchange.declare()
         for row in rows:
-            self.producer.publish(
-                row.envelope.encode(),
-                routing_key=row.type,
-                content_type="application/json",
-                content_encoding="utf-8",
-                delivery_mode=2,
-                message_id=row.message_id,
-                type=row.type,
-            )
+            for text_ in envelopes_of(row.envelope):
+                self.producer.publish(
+                    text_.encode(),
+                    routing_key=row.type,
+                    content_type="application/json",
+                    content_encoding="utf-8",
+                    delivery_mode=2,
+                    message_id=json.loads(text_).get("id", row.message_id) if "\n" in row.envelope else row.message_id,
+                    type=row.type,
+                )
         return []
 
     def close(self) -> None:
@@ -217,7 +222,7 @@ class OutboxRelay:
             session.execute(update(outbox).where(outbox.c.id.in_([row.id for row in rows])).values(sent_at=clock.now()))
             self._observe_backlog(session, full=len(rows) >= self.config.relay_batch_size)
         for row in rows:
-            metrics.events_published.labels(self.config.service, row.type).inc()
+            metrics.events_published.labels(self.config.service, row.type).inc(row.envelope.count("\n") + 1)
         for routing_key in unroutable:
             metrics.events_unroutable.labels(self.config.service, routing_key).inc()
             log.info("no queue is bound for %s: nobody subscribes to it", routing_key)

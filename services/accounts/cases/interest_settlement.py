@@ -1,9 +1,9 @@
 """The annual interest settlement of 30 June as set-based SQL (the method and formula: domain/interest.py).
 
 On PostgreSQL one statement computes every account's accumulation from the year's ledger rows, credits the
-interest, appends the 结息 entries and writes one `accounts.account.credited` outbox row per entry. SQLite (the
-embedded demo) has no data-modifying CTEs: there the same computation runs as an INSERT ... SELECT and an
-UPDATE ... FROM, and the few demo events are published from Python.
+interest, appends the 结息 entries and writes one `accounts.account.credited` event per entry, a hundred to an
+outbox row. SQLite (the embedded demo) has no data-modifying CTEs: there the same computation runs as an
+INSERT ... SELECT and an UPDATE ... FROM, and the few demo events are published from Python.
 
 Amounts are integer fen, so the half-up rounding is exact integer arithmetic on both databases:
 interest = floor((2 × accumulation × p + q) / 2q), with annual_rate / day_basis = p / q.
@@ -26,6 +26,9 @@ from services.accounts.domain.errors import RuleViolation
 from services.accounts.domain.interest import FundYear, InterestRules, settlement_summary
 from services.accounts.events import ACCOUNT_CREDITED
 from services.accounts.models import FundAccount, InterestSettlement, LedgerEntry
+
+# events of the settlement per outbox row (the relay publishes each as its own message)
+ENVELOPES_PER_ROW = 100
 
 _ACCUMULATION = """
 year_rows AS (
@@ -61,8 +64,13 @@ _POSTGRES_SETTLEMENT = (
     SELECT id, :end, 'interest', :summary, interest_fen, balance, :reference FROM credited
     RETURNING id, account_id
 ), events AS (
+    -- one outbox row per ENVELOPES_PER_ROW entries, their envelopes one per line (chassis.bus.outbox.envelopes_of):
+    -- a hundredth of the rows and index entries; the relay still publishes one message per entry, with its own id
     INSERT INTO outbox (message_id, type, envelope, created_at, publish_attempts)
-    SELECT m.message_id, 'accounts.account.credited',
+    SELECT min(message_id), 'accounts.account.credited', string_agg(envelope, E'\n'),
+           CAST(:created_at AS timestamptz), 0
+    FROM (
+    SELECT m.message_id, m.entry_id / :per_row AS batch,
            -- every value here is digits, a uuid, a centre code or a fixed word: nothing to escape, so plain
            -- text formatting builds the envelope (chassis.bus.envelope) faster than nested json_build_object
            format(
@@ -75,14 +83,15 @@ _POSTGRES_SETTLEMENT = (
                m.entry_id, m.account_no, d.id_number, m.center,
                m.interest_fen / 100, lpad((m.interest_fen % 100)::text, 2, '0'),
                m.balance / 100, lpad((m.balance % 100)::text, 2, '0'),
-               CAST(:end_text AS text), CAST(:reference AS text)),
-           CAST(:created_at AS timestamptz), 0
+               CAST(:end_text AS text), CAST(:reference AS text)) AS envelope
     -- message ids share one random prefix and end in the entry id: unique, and they land at the end of the
     -- outbox's message_id index in order instead of splitting pages all over it
     FROM (SELECT prefix || lpad(to_hex(e.id), 12, '0') AS message_id, e.id AS entry_id, c.*
           FROM entries e JOIN credited c ON c.id = e.account_id
           CROSS JOIN (SELECT left(gen_random_uuid()::text, 24) AS prefix) run) m
     JOIN depositors d ON d.id = m.depositor_id
+    ) envelopes
+    GROUP BY batch
 )
 SELECT COUNT(*), COALESCE(SUM(interest_fen), 0) FROM credited
 """
@@ -163,6 +172,7 @@ def _settle_on_postgres(session: Session, fund_year: FundYear, params: dict) -> 
             "occurred_at": event_moment().isoformat(),
             "created_at": clock.now(),
             "correlation_id": correlation_id_var.get() or None,
+            "per_row": ENVELOPES_PER_ROW,
         },
     ).one()
     mark_outbox_written(session)
