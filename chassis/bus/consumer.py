@@ -27,6 +27,7 @@ from chassis.pii import redact
 log = logging.getLogger("chassis.consumer")
 
 ATTEMPTS_HEADER = "x-attempts"
+BATCH_GATHER_SECONDS = 0.005
 ERROR_HEADER = "x-error"
 
 
@@ -275,8 +276,10 @@ class ConsumerWorker:
                     except TimeoutError:
                         connection.heartbeat_check()
                     else:
-                        # take what has already arrived (up to a batch), then commit it together
-                        while len(self._pending) < self.config.consumer_batch_size:
+                        # take what has already arrived (up to a batch, for at most a few ms: a steady trickle
+                        # must not keep the first message waiting), then commit it together
+                        gather_until = time.monotonic() + BATCH_GATHER_SECONDS
+                        while len(self._pending) < self.config.consumer_batch_size and time.monotonic() < gather_until:
                             try:
                                 connection.drain_events(timeout=0.001)
                             except TimeoutError:
