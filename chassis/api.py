@@ -1,6 +1,7 @@
 """HTTP plumbing for service APIs: list arguments and pages, and Idempotency-Key replay for creating writes."""
 
 import functools
+import hashlib
 import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -70,11 +71,19 @@ def paginate(session: Session, statement: Select, args: dict) -> dict[str, Any]:
     return {"items": items, "total": total or 0, "page": page, "page_size": size}
 
 
+# a claim whose request never finished (its process died between the write and storing the answer) is given up
+# after this long, so the client's retry runs the request again rather than waiting for ever
+IDEMPOTENCY_CLAIM_SECONDS = 60
+_IN_PROGRESS = 0
+
+
 def idempotent(db_of: Callable[[], Any]) -> Callable:
     """Replay the stored reply when the same caller sends the same Idempotency-Key again.
 
     `db_of()` returns the service's Database. The key is optional; without it the write just runs. Put it below
-    the auth decorator so the key belongs to the signed-in caller.
+    the auth decorator so the key belongs to the signed-in caller. The first request claims the key before it runs;
+    a duplicate arriving meanwhile gets 409 IDEMPOTENCY_IN_PROGRESS with Retry-After, one arriving after gets the
+    stored answer, and the same key with another body or path gets 422 IDEMPOTENCY_KEY_REUSED. Never another error.
     """
 
     def decorate(view: Callable) -> Callable:
@@ -85,33 +94,96 @@ def idempotent(db_of: Callable[[], Any]) -> Callable:
                 return view(*args, **kwargs)
             if len(key) > 64:
                 raise ApiError("IDEMPOTENCY_KEY_INVALID", "Idempotency-Key 不能超过64个字符", 400)
-            caller = _idempotency_owner()
-            db = db_of()
-            stored = _stored_reply(db, caller, key)
-            if stored is not None:
-                return stored
-            response = _as_response(view(*args, **kwargs))
-            if response.status_code < 500:
-                try:
-                    with db.transaction() as session:
-                        session.execute(
-                            idempotency_keys.insert().values(
-                                caller=caller,
-                                key=key,
-                                endpoint=request.path[:200],
-                                status=response.status_code,
-                                body=response.get_data(as_text=True),
-                                created_at=clock.now(),
-                            )
-                        )
-                except IntegrityError:
-                    # the same key raced in twice: answer what the first one stored
-                    return _stored_reply(db, caller, key) or response
+            claim = _Claim(db_of(), _idempotency_owner(), key, _request_fingerprint())
+            answered = claim.take()
+            if answered is not None:
+                return answered
+            try:
+                response = _as_response(view(*args, **kwargs))
+            except BaseException:
+                claim.release()
+                raise
+            if response.status_code >= 500:
+                claim.release()  # nothing was done: a retry runs the request again
+            else:
+                claim.complete(response)
             return response
 
         return wrapper
 
     return decorate
+
+
+def _request_fingerprint() -> str:
+    digest = hashlib.sha256(request.get_data(cache=True)).hexdigest()[:16]
+    return f"{request.method} {request.path}"[:180] + "#" + digest
+
+
+class _Claim:
+    """One caller's key: claimed by an insert (the primary key decides who was first), then completed or released."""
+
+    def __init__(self, db: Any, caller: str, key: str, fingerprint: str):
+        self.db, self.caller, self.key, self.fingerprint = db, caller, key, fingerprint
+
+    def _row(self):
+        return idempotency_keys.c.caller == self.caller, idempotency_keys.c.key == self.key
+
+    def take(self) -> Response | None:
+        """None when this request now holds the key; otherwise the answer to give."""
+        for _attempt in range(3):
+            try:
+                with self.db.transaction() as session:
+                    session.execute(
+                        idempotency_keys.insert().values(
+                            caller=self.caller,
+                            key=self.key,
+                            endpoint=self.fingerprint,
+                            status=_IN_PROGRESS,
+                            body="",
+                            created_at=clock.now(),
+                        )
+                    )
+                return None
+            except IntegrityError:
+                pass
+            with self.db.transaction() as session:
+                row = session.execute(select(idempotency_keys).where(*self._row())).first()
+                if row is None:
+                    continue  # released between our insert and our read: try to claim it again
+                if row.endpoint not in (self.fingerprint, request.path[:200]):  # (the path alone: an older row)
+                    raise ApiError("IDEMPOTENCY_KEY_REUSED", "该 Idempotency-Key 已用于其他请求", 422)
+                if row.status != _IN_PROGRESS:
+                    return _replay(row)
+                if clock.now() - row.created_at < timedelta(seconds=IDEMPOTENCY_CLAIM_SECONDS):
+                    raise _in_progress()
+                session.execute(
+                    idempotency_keys.delete().where(*self._row(), idempotency_keys.c.status == _IN_PROGRESS)
+                )
+        raise ApiError(
+            "IDEMPOTENCY_IN_PROGRESS", "相同的请求正在处理中，请稍后查看结果", 409, headers={"Retry-After": "1"}
+        )
+
+    def complete(self, response: Response) -> None:
+        with self.db.transaction() as session:
+            session.execute(
+                idempotency_keys.update()
+                .where(*self._row())
+                .values(status=response.status_code, body=response.get_data(as_text=True))
+            )
+
+    def release(self) -> None:
+        with self.db.transaction() as session:
+            session.execute(idempotency_keys.delete().where(*self._row(), idempotency_keys.c.status == _IN_PROGRESS))
+
+
+def _in_progress() -> ApiError:
+    return ApiError(
+        "IDEMPOTENCY_IN_PROGRESS",
+        "相同的请求正在处理中，请稍后查看结果",
+        409,
+        headers={"Retry-After": "1"},
+        retry_after=1,
+    )
 
 
 def _idempotency_owner() -> str:
@@ -125,15 +197,7 @@ def _idempotency_owner() -> str:
     return ("anon:" + (forwarded or request.remote_addr or "unknown"))[:64]
 
 
-def _stored_reply(db: Any, caller: str, key: str) -> Response | None:
-    with db.transaction() as session:
-        row = session.execute(
-            select(idempotency_keys).where(idempotency_keys.c.caller == caller, idempotency_keys.c.key == key)
-        ).first()
-    if row is None:
-        return None
-    if row.endpoint != request.path[:200]:
-        raise ApiError("IDEMPOTENCY_KEY_REUSED", "该 Idempotency-Key 已用于其他请求", 422)
+def _replay(row) -> Response:
     response = Response(row.body, status=row.status, mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     return response

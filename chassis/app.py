@@ -6,17 +6,20 @@ import uuid
 from collections.abc import Mapping
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
-from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 
 from chassis import metrics
 from chassis.errors import install_error_handlers
+from chassis.input_guard import install_input_guard
 from chassis.logs import configure_logging, correlation_id_var, request_id_var, service_var
+from chassis.openapi import HallApi, document_truthfully, spec_options
 from chassis.runtime import Runtime
 
 log = logging.getLogger("chassis.app")
 
 _REQUEST_ID = "X-Request-ID"
+# no form of the hall comes near this; a larger body is refused before any worker reads it
+MAX_BODY_BYTES = 256 * 1024
 
 
 def create_service_app(
@@ -32,14 +35,16 @@ def create_service_app(
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX=f"/api/v1/{name}",
         OPENAPI_JSON_PATH="openapi.json",
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        API_SPEC_OPTIONS=spec_options(),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         HALL_CONFIG=config,
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["hall.runtime"] = runtime
 
-    api = Api(app)
+    api = HallApi(app)
+    document_truthfully(api)
     for blueprint in blueprints:
         if isinstance(blueprint, ApiBlueprint):
             api.register_blueprint(blueprint)
@@ -47,6 +52,7 @@ def create_service_app(
             app.register_blueprint(blueprint)
     install_error_handlers(app, error_statuses)  # after Api, so problem+json wins over flask-smorest's own error format
     _install_request_context(app, name)
+    install_input_guard(app)  # after the request context, so a refusal carries its request id
     _install_health(app, runtime)
 
     from chassis.cli import register_commands

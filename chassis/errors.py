@@ -150,6 +150,22 @@ def status_of(error: "ApiError | RuleViolation") -> int:
     return current_app.extensions.get("hall.error_statuses", {}).get(error.code, 422)
 
 
+def database_unavailable(error: Exception) -> bool:
+    """A connection that could not be made or was lost, as opposed to a statement the database refused."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError | InterfaceError):
+        return False
+    if type(error.orig).__module__.startswith("sqlite3"):
+        # SQLite's OperationalError also means a missing table (a defect); only a busy or unopenable file is "away"
+        return any(text in str(error.orig) for text in ("locked", "unable to open", "disk I/O"))
+    return True
+
+
 def install_error_handlers(app: Flask, error_statuses: Mapping[str, int] | None = None) -> None:
     app.extensions["hall.error_statuses"] = dict(error_statuses or {})
 
@@ -195,11 +211,19 @@ def install_error_handlers(app: Flask, error_statuses: Mapping[str, int] | None 
 
     @app.errorhandler(DBAPIError)
     def _database_error(error: DBAPIError) -> Response:
-        if not error.connection_invalidated:
+        if not database_unavailable(error):
             return _unexpected(error)
-        # a pooled connection cut under us (restart, failover): the pool has dropped it, so a retry gets a new one
-        app.logger.warning("database connection lost: %s", type(error.orig).__name__)
-        return problem_response(503, *_GENERIC[503], headers={"Retry-After": "1"})
+        # the database is away (restart, failover, outage) or a pooled connection was cut under us: the pool drops
+        # it, so a retry a moment later gets a new one; nothing was written
+        app.logger.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
+        return problem_response(503, "DATABASE_UNAVAILABLE", _GENERIC[503][1], headers={"Retry-After": "1"})
+
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    @app.errorhandler(PoolTimeout)
+    def _pool_exhausted(_error: PoolTimeout) -> Response:
+        app.logger.warning("database pool exhausted")
+        return problem_response(503, "DATABASE_BUSY", _GENERIC[503][1], headers={"Retry-After": "1"})
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -56,6 +56,13 @@ def mask_mobile(mobile: str) -> str:
     return mobile[:3] + "*" * (len(mobile) - 7) + mobile[-4:]
 
 
+def mask_name(name: str) -> str:
+    """张*, 欧**: the first character only (a verifier compares it with the paper in front of them)."""
+    if not name:
+        return ""
+    return name[0] + "*" * (len(name) - 1) if len(name) > 1 else name
+
+
 def mask_bank_card(card: str) -> str:
     """Only the last 4 digits."""
     if not card:

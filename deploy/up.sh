@@ -9,6 +9,10 @@ set -a
 # shellcheck disable=SC1091
 source deploy/up.env
 set +a
+# the certificates' signing key (HALL_CERTIFICATE_KEY): made once on this workstation, kept under var/, never in git
+mkdir -p var
+[ -s var/certificate.key ] || head -c 32 /dev/urandom | base64 > var/certificate.key
+export HALL_CERTIFICATE_KEY="${HALL_CERTIFICATE_KEY:-$(cat var/certificate.key)}"
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_open 5432 || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start

@@ -15,6 +15,7 @@ PUBLIC_ROUTES: list[tuple[str, re.Pattern[str]]] = [
         ("POST", r"^/api/v1/identity/(sessions|sessions/refresh|staff-sessions)$"),
         ("GET", r"^/api/v1/[a-z]+/(openapi\.json|livez|readyz)$"),
         ("GET", r"^/api/v1/accounts/(centers|centers/[\w-]+/branches|guides|guides/[\w-]+)$"),
+        ("GET", r"^/api/v1/(accounts|loans)/certificates/[\w-]+$"),  # anyone checks a certificate by its code
         ("POST", r"^/api/v1/loans/calculator(/prepayment)?$"),
         ("GET", r"^/api/v1/loans/(rates|banks)$"),
         ("GET", r"^/api/v1/withdrawals/(reasons|branches/[\w-]+/slots)$"),

@@ -15,6 +15,10 @@ STRICT_LIMITS = [
     ("/api/v1/identity/staff-sessions", "POST", "20 per minute"),
     ("/api/v1/identity/registrations", "POST", "20 per minute"),
     ("/api/v1/identity/password-resets", "POST", "20 per minute"),
+    # certificate checks by code: a prefix ending in "/" counts every code under it together, so codes cannot be
+    # tried one after another
+    ("/api/v1/accounts/certificates/", "GET", "30 per minute"),
+    ("/api/v1/loans/certificates/", "GET", "30 per minute"),
 ]
 
 CONTENT_SECURITY_POLICY = (
@@ -66,6 +70,13 @@ def _strict_limit_of_request() -> str | None:
     return None
 
 
+def _strict_key() -> str:
+    for prefix, method, _limit in STRICT_LIMITS:
+        if prefix.endswith("/") and request.method == method and request.path.startswith(prefix):
+            return f"strict:{prefix}:{client_ip()}"
+    return f"strict:{request.path}:{client_ip()}"
+
+
 def limits_for_api(limiter: Limiter, per_ip: str, per_user: str):
     """Decorators for the API forwarding view: a signed-in caller is counted per user, anyone else per IP; the
     routes people use before they log in (codes, captchas, logins) have their own, stricter limits per IP."""
@@ -78,7 +89,7 @@ def limits_for_api(limiter: Limiter, per_ip: str, per_user: str):
         view = limiter.limit(
             lambda: _strict_limit_of_request() or "1 per second",
             # "strict:" keys are counted in Redis on every hit, never in batches (rate_limit_storage.py)
-            key_func=lambda: f"strict:{request.path}:{client_ip()}",
+            key_func=_strict_key,
             exempt_when=lambda: _strict_limit_of_request() is None,
         )(view)
         return view

@@ -44,6 +44,8 @@ service = Service(
         "结息 on each past 30 June, a rent withdrawal for 张伟 (dated from the day the demo was first loaded)",
         "  accounts operations (admin): POST {base}/api/v1/accounts/admin/depositors | deposit-batches | "
         "interest-settlements; CLI: flask --app services.accounts.app settle-interest --year <fund year>",
+        "  电子证明 certificates: 个人账户 → 证明开具 ({base}/#/account/certificates); "
+        "anyone checks a code at {base}/#/verify",
     ),
 )
 

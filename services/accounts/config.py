@@ -3,12 +3,13 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from chassis.certificates.settings import CertificateSettings
 from chassis.config import ServiceConfig
 from services.accounts.domain.interest import InterestRules
 
 
 @dataclass(frozen=True)
-class AccountsConfig(ServiceConfig):
+class AccountsConfig(CertificateSettings, ServiceConfig):
     # annual rate of deposit interest and the day basis of the daily rate (domain/interest.py)
     interest_rate: str = "0.015"
     interest_day_basis: int = 360

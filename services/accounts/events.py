@@ -80,6 +80,18 @@ class FundsReleased(Schema):
     amount = fields.Decimal(required=True, as_string=True)
 
 
+class CertificateIssued(Schema):
+    """An electronic certificate (缴存证明, 对账单) was issued to the depositor; the code lets anyone verify it."""
+
+    certificate_id = fields.String(required=True)
+    account_no = fields.String(required=True)
+    kind = fields.String(required=True)  # deposit | statement
+    title = fields.String(required=True)  # 住房公积金缴存证明 ...
+    verification_code = fields.String(required=True)
+    issued_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
 DEPOSITOR_REGISTERED = EventContract("accounts.depositor.registered", DepositorRegistered)
 CONTACT_CHANGED = EventContract("accounts.depositor.contact_changed", ContactChanged)
 ACCOUNT_CREDITED = EventContract("accounts.account.credited", AccountPosted)
@@ -88,6 +100,7 @@ STATUS_CHANGED = EventContract("accounts.account.status_changed", StatusChanged)
 FUNDS_RESERVED = EventContract("accounts.funds.reserved", FundsReserved)
 RESERVATION_FAILED = EventContract("accounts.funds.reservation_failed", ReservationFailed)
 FUNDS_RELEASED = EventContract("accounts.funds.released", FundsReleased)
+CERTIFICATE_ISSUED = EventContract("accounts.certificate.issued", CertificateIssued)
 
 
 # 连续足额缴存 — continuous full deposit, the rule loans' conditions (满6个月) and withdrawals' reasons (租房满3个月)

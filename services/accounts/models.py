@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from chassis import clock
+from chassis.certificates.records import CertificateColumns
 from chassis.db import BigId, Money, UtcDateTime
 
 
@@ -168,3 +169,9 @@ class InterestSettlement(Base):
     accounts: Mapped[int] = mapped_column(Integer)
     total: Mapped[Decimal] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class Certificate(CertificateColumns, Base):
+    """An issued certificate (缴存证明, 对账单): its facts as printed, signed (chassis.certificates)."""
+
+    __tablename__ = "certificates"

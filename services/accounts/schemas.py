@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from chassis.fields import Money
 from chassis.pii import mask_id_number, mask_mobile
 from chassis.rules import RuleViolation
 from services.accounts.domain.deposits import DepositKind, YearMonth
@@ -9,7 +10,7 @@ from services.accounts.domain.ledger import AccountStatus, EntryKind
 
 
 def _money(**options) -> fields.Decimal:
-    return fields.Decimal(as_string=True, places=2, **options)
+    return Money(**options)
 
 
 class PersonSchema(Schema):

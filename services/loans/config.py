@@ -3,6 +3,7 @@
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
+from chassis.certificates.settings import CertificateSettings
 from chassis.config import ServiceConfig
 from services.loans.domain.eligibility import DEFAULT_POLICY, LoanPolicy
 
@@ -24,8 +25,19 @@ DEFAULT_MATERIALS = (
 )
 
 
+# the centres' names as their certificates print them (accounts' directory holds the same names)
+DEFAULT_CENTER_NAMES = (
+    "nx-region=宁夏住房资金管理中心（区直）",
+    "yinchuan=银川住房公积金管理中心",
+    "shizuishan=石嘴山市住房公积金管理中心",
+    "wuzhong=吴忠市住房公积金管理中心",
+    "guyuan=固原市住房公积金管理中心",
+    "zhongwei=中卫市住房公积金管理中心",
+)
+
+
 @dataclass(frozen=True)
-class LoansConfig(ServiceConfig):
+class LoansConfig(CertificateSettings, ServiceConfig):
     # `code=name` items: the entrusted banks (受托银行) an applicant may choose
     entrusted_banks: tuple = DEFAULT_BANKS
     # what the prereviewed applicant brings to the counter (in loans.application.prereviewed)
@@ -43,6 +55,15 @@ class LoansConfig(ServiceConfig):
 
     def banks(self) -> list[dict[str, str]]:
         return [dict(zip(("code", "name"), item.split("=", 1), strict=True)) for item in self.entrusted_banks]
+
+    center_names: tuple = DEFAULT_CENTER_NAMES
+
+    def center_name(self, code: str) -> str:
+        for item in self.center_names:
+            key, _, name = item.partition("=")
+            if key == code:
+                return name
+        return "宁夏住房公积金管理中心"
 
     def bank_name(self, code: str) -> str | None:
         return next((bank["name"] for bank in self.banks() if bank["code"] == code), None)

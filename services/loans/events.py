@@ -92,6 +92,19 @@ class LoanPaidOff(Schema):
     paid_off_on = fields.Date(required=True)
 
 
+class CertificateIssued(Schema):
+    """A loan certificate (贷款结清证明, 贷款情况证明) was issued to the borrower; the code lets anyone verify it."""
+
+    certificate_id = fields.String(required=True)
+    account_no = fields.String(required=True)
+    loan_id = fields.String(required=True)
+    kind = fields.String(required=True)  # payoff | loan_status
+    title = fields.String(required=True)
+    verification_code = fields.String(required=True)
+    issued_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
 APPLICATION_EVENTS = {
     state: EventContract(f"loans.application.{state}", ApplicationChanged) for state in APPLICATION_STATES
 }
@@ -100,3 +113,4 @@ REPAYMENT_POSTED = EventContract("loans.repayment.posted", RepaymentPosted)
 REPAYMENT_DUE = EventContract("loans.repayment.due", RepaymentDue)
 LOAN_OVERDUE = EventContract("loans.loan.overdue", LoanOverdue)
 LOAN_PAID_OFF = EventContract("loans.loan.paid_off", LoanPaidOff)
+CERTIFICATE_ISSUED = EventContract("loans.certificate.issued", CertificateIssued)

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from chassis.certificates.records import CertificateColumns
 from chassis.db import BigId, Money, UtcDateTime
 
 
@@ -236,3 +237,11 @@ class ConsoleAuditEntry(Base):
     application_id: Mapped[str | None] = mapped_column(String(36), index=True)
     detail: Mapped[str | None] = mapped_column(String(200))
     client_ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class Certificate(CertificateColumns, Base):
+    """An issued loan certificate (贷款结清证明, 贷款情况证明): its facts as printed, signed (chassis.certificates)."""
+
+    __tablename__ = "certificates"
+
+    loan_id: Mapped[str] = mapped_column(String(36), index=True)

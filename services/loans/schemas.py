@@ -2,6 +2,7 @@
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates
 
+from chassis.fields import Money as MoneyField
 from chassis.pii import is_valid_id_number, normalize_id_number
 
 Money = fields.Decimal(as_string=True)
@@ -9,7 +10,8 @@ METHODS = ("equal_installment", "equal_principal")
 
 
 def _money(**kwargs) -> fields.Decimal:
-    return fields.Decimal(as_string=True, **kwargs)
+    # the calculator's rules refuse a third decimal themselves, with their own codes (AMOUNT_TOO_PRECISE)
+    return MoneyField(check_places=False, **kwargs)
 
 
 class LoanTermsIn(Schema):

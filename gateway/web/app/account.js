@@ -17,8 +17,9 @@ const ACCOUNT_KEYS = [
   'opened_on', 'employer_name', 'employer',
 ];
 
-const ACCOUNT_PAGES = [
+export const ACCOUNT_PAGES = [
   { path: '/account', label: '个人账户信息', id: 'subnav-account' },
+  { path: '/account/certificates', label: '证明开具', id: 'subnav-certificates' },
   { path: '/account/password', label: '密码修改', id: 'subnav-password' },
 ];
 

@@ -193,6 +193,24 @@ export async function logout() {
   session.clear();
 }
 
+/** A file from the API (a certificate's PDF) as a Blob: the same token, one refresh on 401, problem+json errors. */
+export async function download(path) {
+  const attempt = () =>
+    fetch(buildUrl(path), {
+      headers: session.accessToken ? { Authorization: `Bearer ${session.accessToken}` } : {},
+      credentials: 'same-origin',
+      cache: 'no-store',
+    }).catch(() => null);
+  let response = await attempt();
+  if (response && response.status === 401 && (await refreshTokens())) response = await attempt();
+  if (!response) throw new ApiError({ status: 0, code: 'NETWORK_ERROR' });
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    throw new ApiError({ ...(data || {}), status: response.status, problem: data });
+  }
+  return response.blob();
+}
+
 /** Lists come as {items, total, page, page_size}; a bare array is accepted too. */
 export function itemsOf(data) {
   if (Array.isArray(data)) return data;

@@ -17,6 +17,7 @@ import * as withdrawals from './withdrawals.js';
 import * as appointments from './appointments.js';
 import * as guides from './guides.js';
 import * as messages from './messages.js';
+import * as certificates from './certificates.js';
 
 const IDLE_LIMIT_MS = 15 * 60 * 1000;
 const IDLE_CHECK_MS = 10 * 1000;
@@ -38,6 +39,7 @@ const NAV_LOGGED_OUT = [
   { path: '/recover', label: '密码找回', id: 'nav-recover', match: ['/recover'] },
   { path: '/guides', label: '办事指南', id: 'nav-guides', match: ['/guides'] },
   { path: '/loans/calculator', label: '贷款计算器', id: 'nav-calculator', match: ['/loans/calculator'] },
+  { path: '/verify', label: '证明核验', id: 'nav-verify', match: ['/verify'] },
 ];
 
 function drawShell() {
@@ -132,6 +134,7 @@ function start() {
     ...appointments.routes,
     ...guides.routes,
     ...messages.routes,
+    ...certificates.routes,
   ]);
   setNotFound(({ page }) => {
     page.append(

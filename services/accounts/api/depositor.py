@@ -1,4 +1,5 @@
-"""The depositor's API (manual §6.3, §6.4, §7.2-7.5): basic info, account, statement, deposits, withdrawals.
+"""The depositor's API (manual §6.3, §6.4, §7.2-7.5): basic info, account, statement, deposits, withdrawals, and
+the electronic certificates (缴存证明, 对账单).
 
 Every /me endpoint takes the person from the token (`current_caller().acct`, the account number), never from
 the URL: another depositor's record simply is not found.
@@ -8,11 +9,14 @@ from flask_smorest import Blueprint
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from chassis.api import ListArgs, page_schema, paginate, within_dates
+from chassis.api import ListArgs, idempotent, page_schema, paginate, within_dates
 from chassis.auth import current_caller, depositor_required
+from chassis.certificates.api import CertificateOut, CertificateRequest, describe, pdf_response
 from chassis.errors import ApiError
 from chassis.runtime import current_runtime
 from services.accounts import schemas
+from services.accounts.cases import certificates
+from services.accounts.domain.certificates import KIND_LABELS
 from services.accounts.domain.directory import default_directory
 from services.accounts.domain.ledger import EntryKind
 from services.accounts.models import Employer, FundAccount, LedgerEntry
@@ -169,3 +173,40 @@ def my_withdrawals(args):
 @blp.response(200, schemas.WithdrawalDetailSchema)
 def my_withdrawal(entry_id):
     return _my_entry(entry_id, WITHDRAWAL_KINDS)
+
+
+@blp.route("/me/certificates", methods=["POST"])
+@depositor_required
+@idempotent(lambda: current_runtime().db)
+@blp.arguments(CertificateRequest)
+@blp.response(201, CertificateOut)
+def issue_my_certificate(body):
+    """开具电子证明：住房公积金缴存证明（deposit）或个人账户对账单（statement，可选 from/to）"""
+    runtime = current_runtime()
+    request = {"kind": body["kind"], "from": body["date_from"], "to": body["date_to"]}
+    request["include_balance"] = body["include_balance"]
+    with runtime.db.transaction() as session:
+        certificate = certificates.issue_certificate(session, _my_account(session), runtime.config, request)
+        return describe(certificate, KIND_LABELS)
+
+
+@blp.route("/me/certificates", methods=["GET"])
+@depositor_required
+@blp.response(200, CertificateOut(many=True))
+def my_certificates():
+    """已开具的证明（最新在前）"""
+    with current_runtime().db.transaction() as session:
+        account = _my_account(session)
+        return [describe(item, KIND_LABELS) for item in certificates.my_certificates(session, account.account_no)]
+
+
+@blp.route("/me/certificates/<certificate_id>/pdf", methods=["GET"])
+@depositor_required
+def my_certificate_pdf(certificate_id):
+    """证明的 PDF 文件（A4，带二维码与验证码）"""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        account = _my_account(session)
+        certificate = certificates.my_certificate(session, account.account_no, certificate_id[:36])
+        session.expunge(certificate)
+    return pdf_response(certificate, runtime.config)

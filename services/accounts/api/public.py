@@ -1,9 +1,14 @@
-"""Accounts' public API (no login): the centres, their branches (§5) and the service guides (§9)."""
+"""Accounts' public API (no login): the centres, their branches (§5), the service guides (§9) and the
+verification of a certificate by its code."""
 
 from flask_smorest import Blueprint
 
+from chassis.certificates.api import PublicCertificateOut, not_found, public_answer
 from chassis.errors import ApiError
+from chassis.runtime import current_runtime
 from services.accounts import schemas
+from services.accounts.cases.certificates import verify
+from services.accounts.domain.certificates import KIND_LABELS
 from services.accounts.domain.directory import default_directory
 from services.accounts.domain.guides import default_guides
 
@@ -42,3 +47,15 @@ def guides(args):
 @blp.response(200, schemas.GuideSchema)
 def guide(guide_id):
     return default_guides().get(guide_id)
+
+
+@blp.route("/certificates/<code>")
+@blp.response(200, PublicCertificateOut)
+def verify_certificate(code):
+    """证明核验：凭验证码查看证明的类型、内容（个人信息已脱敏）、开具日期与有效期"""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        verified = verify(session, runtime.config, code[:64])
+        if verified is None:
+            raise not_found()
+        return public_answer(verified, KIND_LABELS)

@@ -1,5 +1,6 @@
 """The depositor's loans API: eligibility before submitting, the pre-application, its progress and cancellation;
-then the loans (7.6 / 8.2): list, detail with progress, schedule, repayment records by date."""
+then the loans (7.6 / 8.2): list, detail with progress, schedule, repayment records by date; and the loan
+certificates (贷款结清证明, 贷款情况证明)."""
 
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -7,10 +8,14 @@ from sqlalchemy import select
 from chassis import clock
 from chassis.api import ListArgs, idempotent, page_schema, paginate, within_dates
 from chassis.auth import current_caller, depositor_required
+from chassis.certificates.api import CertificateOut, CertificateRequest, pdf_response
+from chassis.certificates.api import describe as describe_certificate
 from chassis.errors import ApiError
 from chassis.runtime import current_runtime
+from services.loans.cases import certificates
 from services.loans.cases.applicants import check_applicant
 from services.loans.cases.applications import move_application, save_or_conflict, submit_application
+from services.loans.domain.certificates import KIND_LABELS
 from services.loans.domain.workflow import Actor, Role
 from services.loans.models import Loan, LoanApplication, Repayment
 from services.loans.schemas import (
@@ -175,3 +180,38 @@ def _own_loan(session, loan_id: str) -> Loan:
     if loan is None or loan.account_no != current_caller().acct:
         raise ApiError("LOAN_NOT_FOUND", "未找到该贷款", 404)
     return loan
+
+
+@blp.route("/me/certificates", methods=["POST"])
+@depositor_required
+@idempotent(lambda: current_runtime().db)
+@blp.arguments(CertificateRequest)
+@blp.response(201, CertificateOut)
+def issue_my_certificate(body):
+    """开具贷款证明：贷款结清证明（payoff，仅结清后）或贷款情况证明（loan_status，还款中），可选 loan_id"""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        request = {"kind": body["kind"], "loan_id": body["loan_id"]}
+        certificate = certificates.issue_certificate(session, _account_no(), runtime.config, request)
+        return describe_certificate(certificate, KIND_LABELS)
+
+
+@blp.route("/me/certificates", methods=["GET"])
+@depositor_required
+@blp.response(200, CertificateOut(many=True))
+def my_certificates():
+    """已开具的贷款证明（最新在前）"""
+    with current_runtime().db.transaction() as session:
+        mine = certificates.my_certificates(session, _account_no())
+        return [describe_certificate(item, KIND_LABELS) for item in mine]
+
+
+@blp.route("/me/certificates/<certificate_id>/pdf", methods=["GET"])
+@depositor_required
+def my_certificate_pdf(certificate_id):
+    """贷款证明的 PDF 文件（A4，带二维码与验证码）"""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        certificate = certificates.my_certificate(session, _account_no(), certificate_id[:36])
+        session.expunge(certificate)
+    return pdf_response(certificate, runtime.config)

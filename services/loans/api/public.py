@@ -1,11 +1,15 @@
-"""Loans' public API (no login): the calculator, the rate table, the early repayment trial and the entrusted banks."""
+"""Loans' public API (no login): the calculator, the rate table, the early repayment trial, the entrusted banks
+and the verification of a loan certificate by its code."""
 
 from flask_smorest import Blueprint
 
+from chassis.certificates.api import PublicCertificateOut, not_found, public_answer
 from chassis.errors import ApiError
 from chassis.runtime import current_runtime
 from services.loans.cases.applicants import percent_to_fraction
+from services.loans.cases.certificates import verify
 from services.loans.domain.calculator import RepaymentMethod, RepaymentPlan, calculate, check_loan_terms
+from services.loans.domain.certificates import KIND_LABELS
 from services.loans.domain.errors import RuleViolation
 from services.loans.domain.prepayment import PrepaymentMode, check_prepayment, trial_prepayment
 from services.loans.domain.rates import CURRENT_RATES, as_percent
@@ -95,3 +99,15 @@ def refusal(problems: list[RuleViolation]) -> ApiError:
 def banks():
     """可选择的受托银行"""
     return current_runtime().config.banks()
+
+
+@blp.route("/certificates/<code>", methods=["GET"])
+@blp.response(200, PublicCertificateOut)
+def verify_certificate(code):
+    """贷款证明核验：凭验证码查看证明的类型、内容（个人信息已脱敏）、开具日期与有效期"""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        verified = verify(session, runtime.config, code[:64])
+        if verified is None:
+            raise not_found()
+        return public_answer(verified, KIND_LABELS)

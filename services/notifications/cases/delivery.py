@@ -73,7 +73,7 @@ def queue_notice(session: Session, notice: Notice, envelope: Envelope, config: N
     message = None
     if template.in_app and account_no:
         message = _add_in_app(session, envelope, account_no, notice.template, params)
-    delivery = _add_sms(session, envelope, notice.template, mobile, account_no, body, config)
+    delivery = _add_sms(session, envelope, notice.template, mobile, account_no, body, config) if template.sms else None
     return Queued(delivery, message)
 
 

@@ -13,10 +13,12 @@ from typing import Any
 from chassis import clock
 from chassis.bus import Envelope, EventContract
 from services.accounts.events import ACCOUNT_CREDITED
+from services.accounts.events import CERTIFICATE_ISSUED as ACCOUNT_CERTIFICATE_ISSUED
 from services.identity.events import PASSWORD_CHANGED, PASSWORD_RESET, SMS_REQUESTED, USER_REGISTERED
 from services.loans.events import (
     APPLICATION_EVENTS as LOAN_APPLICATION_EVENTS,
 )
+from services.loans.events import CERTIFICATE_ISSUED as LOAN_CERTIFICATE_ISSUED
 from services.loans.events import (
     LOAN_DISBURSED,
     LOAN_OVERDUE,
@@ -192,6 +194,18 @@ def account_credited(data: dict[str, Any], _envelope: Envelope) -> Notice | None
     return None  # supplementary deposits and the like: in the statement, not worth a text
 
 
+def certificate_issued(data: dict[str, Any], _envelope: Envelope) -> Notice:
+    """A certificate issued in the hall: a message in the message centre (the template sends no text)."""
+    return _of_account(
+        "certificate.issued",
+        data,
+        happened_on=clock.day_of(data["issued_at"]),
+        title=data["title"],
+        code=data["verification_code"],
+        expires_on=clock.day_of(data["expires_at"]),
+    )
+
+
 def _by_type(contracts: list[EventContract], builder: Builder) -> dict[str, tuple[EventContract, Builder]]:
     return {contract.type: (contract, builder) for contract in contracts}
 
@@ -213,6 +227,7 @@ BUSINESS_NOTICES: dict[str, tuple[EventContract, Builder]] = {
     ),
     **_by_type([APPOINTMENT_EVENTS[state] for state in ("booked", "reminder_due", "cancelled")], appointment),
     **_by_type([ACCOUNT_CREDITED], account_credited),
+    **_by_type([ACCOUNT_CERTIFICATE_ISSUED, LOAN_CERTIFICATE_ISSUED], certificate_issued),
 }
 CODE_NOTICES: dict[str, tuple[EventContract, Builder]] = _by_type([SMS_REQUESTED], sms_code)
 # what the service subscribes to, by queue: codes, and every business notice

@@ -26,6 +26,7 @@ class SmsTemplate:
     urgent: bool = False  # urgent notices ignore quiet hours and the per-number rate limit
     secret_params: frozenset[str] = frozenset()  # masked in `describe_for_log`
     in_app: bool = True  # also kept in the user's message centre (never for codes)
+    sms: bool = True  # also sent as a text (not for what only matters inside the hall, e.g. a certificate issued)
     stale_after: timedelta | None = None  # not worth delivering later than this after it was asked for
 
 
@@ -161,6 +162,14 @@ _ALL = (
         "{{ name }}，您的住房公积金贷款（合同编号{{ contract_no }}）已于{{ paid_off_on | cn_date }}全部结清。"
         "感谢您按时还款！",
         "name contract_no paid_off_on",
+    ),
+    _template(
+        "certificate.issued",
+        "电子证明已开具",
+        "{{ name }}，您的{{ title }}已开具，验证码{{ code }}，有效期至{{ expires_on | cn_date }}。"
+        "可在网上业务大厅“证明开具”中下载；收到证明的单位可在“证明核验”页凭验证码核验。",
+        "name title code expires_on",
+        sms=False,
     ),
     _template(
         "withdrawal.submitted",

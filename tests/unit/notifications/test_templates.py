@@ -67,6 +67,12 @@ SAMPLE_PARAMS = {
     "repayment.due": {"name": "张伟", "period": 2, "amount": "1201.02", "due_date": "2026-06-01"},
     "loan.overdue": {"name": "张伟", "overdue_amount": "1201.02", "due_date": "2026-06-01"},
     "loan.paid_off": {"name": "张伟", "contract_no": "HT2026001", "paid_off_on": "2056-04-01"},
+    "certificate.issued": {
+        "name": "张伟",
+        "title": "住房公积金缴存证明",
+        "code": "ABCD-EFGH-JKLM-NPQR",
+        "expires_on": "2026-06-03",
+    },
     "withdrawal.submitted": {
         "name": "李娜",
         "application_no": "TQ2026001",
@@ -153,9 +159,14 @@ NOTICES_OF_ISSUE_5 = {
 }
 
 
+# and issue 20's: a certificate issued (a message in the hall only, never a text)
+NOTICES_OF_ISSUE_20 = {"certificate.issued"}
+
+
 def test_every_notice_of_the_issue_has_a_template_and_a_sample():
-    assert set(TEMPLATES) == NOTICES_OF_ISSUE_5
-    assert set(SAMPLE_PARAMS) == NOTICES_OF_ISSUE_5
+    assert set(TEMPLATES) == NOTICES_OF_ISSUE_5 | NOTICES_OF_ISSUE_20
+    assert set(SAMPLE_PARAMS) == NOTICES_OF_ISSUE_5 | NOTICES_OF_ISSUE_20
+    assert [key for key, template in TEMPLATES.items() if not template.sms] == ["certificate.issued"]
 
 
 @pytest.mark.parametrize("key", sorted(NOTICES_OF_ISSUE_5))
