@@ -1,0 +1,56 @@
+"""The hall's details a depositor trips over (issue 19, Fix): a refused booking keeps its reason and the chosen
+slot on screen, and more checks of the same kind below."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_browser_hall_journey import _open_slot_on_next_working_day
+
+pytestmark = pytest.mark.browser
+
+ZHANG = {"center": "yinchuan", "username": "zhangwei01", "password": "Demo123456"}
+
+
+def log_in_zhang(page: Page) -> None:
+    page.goto("/#/login")
+    page.locator("#login-center").select_option(ZHANG["center"])
+    page.locator("#login-username").fill(ZHANG["username"])
+    page.locator("#login-password").fill(ZHANG["password"])
+    page.locator("#login-submit").click()
+    expect(page.locator("#home-welcome")).to_be_visible()
+
+
+def choose_booking(page: Page, reason: str) -> str:
+    """Fills the booking form up to a free slot and chooses it; returns the slot's start ("09:00")."""
+    page.goto("/#/withdrawals/mine")  # a fresh form: the same address again would keep the last one
+    page.locator("#subnav-appointment").click()
+    page.locator("#appt-reason").select_option(reason)
+    expect(page.locator("#appt-center")).to_have_value(ZHANG["center"])
+    page.locator("#appt-branch").select_option("yinchuan-01")
+    slot = _open_slot_on_next_working_day(page)
+    slot.locator("label").click()
+    return slot.get_attribute("data-start")
+
+
+def test_a_refused_booking_keeps_the_reason_and_the_chosen_slot(new_context, shot):
+    page = new_context().new_page()
+    log_in_zhang(page)
+    choose_booking(page, "06")
+    page.locator("#appt-submit").click()
+    expect(page.locator("#appt-success")).to_contain_text("预约成功")
+
+    # the same withdrawal booked again: the service refuses it (409 APPOINTMENT_EXISTS)
+    start = choose_booking(page, "06")
+    with page.expect_response(
+        lambda r: r.url.endswith("/withdrawals/appointments") and r.request.method == "POST"
+    ) as answer:
+        page.locator("#appt-submit").click()
+    assert answer.value.status == 409, answer.value.text()
+    summary = page.locator("#appt-form > .form-error")
+    expect(summary).to_contain_text("您已预约办理")
+    # the slots are reloaded (places may have changed) without wiping the message or the choice
+    expect(page.locator(f'#appt-slots [data-start="{start}"] input[type=radio]')).to_be_checked()
+    page.wait_for_timeout(300)  # the reload has landed: the message must still be there
+    expect(summary).to_contain_text("您已预约办理")
+    expect(page.locator(f'#appt-slots [data-start="{start}"] input[type=radio]')).to_be_checked()
+    shot(page, "booking-refused")
