@@ -54,3 +54,25 @@ def test_a_refused_booking_keeps_the_reason_and_the_chosen_slot(new_context, sho
     expect(summary).to_contain_text("您已预约办理")
     expect(page.locator(f'#appt-slots [data-start="{start}"] input[type=radio]')).to_be_checked()
     shot(page, "booking-refused")
+
+
+def test_every_card_field_checks_the_one_card_rule_in_the_same_words(new_context, shot):
+    page = new_context().new_page()
+    log_in_zhang(page)
+    for path, card, submit in (
+        ("/#/withdrawals/apply", "#wd-bank-card", "#wd-submit"),
+        ("/#/loans/apply", "#loan-card", "#loan-submit"),
+    ):
+        page.goto(path)
+        error = page.locator(f"{card}-error")
+        page.locator(card).fill("6222 0212 3456 7890 123")  # one digit off: the check digit fails
+        page.locator(submit).click()
+        expect(error).to_have_text("银行卡号校验位不正确，请核对卡号")
+        page.locator(card).fill("622202123456")
+        page.locator(submit).click()
+        expect(error).to_have_text("银行卡号应为16至19位数字")
+        page.locator(card).fill("6222 0212 3456 7890 128")  # the loans demo's card passes everywhere
+        page.locator(submit).click()
+        expect(page.locator(card)).not_to_have_attribute("aria-invalid", "true")
+        expect(error).to_be_empty()
+        shot(page, path.rsplit("/", 2)[-2])
