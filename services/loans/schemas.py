@@ -212,7 +212,8 @@ class BankOut(Schema):
 class LoanOut(Schema):
     id = fields.String()
     contract_no = fields.String()
-    application_id = fields.String()
+    application_id = fields.String(metadata={"description": "内部编号，仅用于查询办理进度，不向用户展示"})
+    application_no = fields.String(metadata={"description": "贷款申请编号（DK…）"})
     amount = Money
     annual_rate = fields.String()
     method = fields.String()

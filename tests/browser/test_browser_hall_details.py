@@ -1,9 +1,13 @@
 """The hall's details a depositor trips over (issue 19, Fix): a refused booking keeps its reason and the chosen
 slot on screen, and more checks of the same kind below."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import Page, expect
 
+from chassis import clock
 from tests.browser.test_browser_hall_journey import _open_slot_on_next_working_day
 
 pytestmark = pytest.mark.browser
@@ -76,3 +80,28 @@ def test_every_card_field_checks_the_one_card_rule_in_the_same_words(new_context
         expect(page.locator(card)).not_to_have_attribute("aria-invalid", "true")
         expect(error).to_be_empty()
         shot(page, path.rsplit("/", 2)[-2])
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def test_business_numbers_are_shown_never_an_internal_id(new_context, shot):
+    page = new_context().new_page()
+    log_in_zhang(page)
+    page.goto("/#/loans")
+    page.locator("[data-testid=loan-detail]").first.click()
+    fields = page.locator("#loan-fields")
+    expect(fields).to_contain_text("申请编号")
+    expect(page.locator("#loan-fields [data-testid=field-application_no]")).to_have_text(re.compile(r"^DK\d{14}$"))
+    assert not UUID.search(fields.inner_text()), fields.inner_text()
+    shot(page, "loan-detail")
+
+    # 张伟's rent withdrawal paid at the counter: its ledger reference (counter-…) is the ledger's own
+    from_day = (clock.today() - timedelta(days=3 * 365)).isoformat()
+    page.goto(f"/#/query/withdrawals?from={from_day}&to={clock.today().isoformat()}")
+    page.locator("[data-testid=withdrawals-detail]").first.click()
+    detail = page.locator("#detail-fields")
+    expect(detail).to_contain_text("5,400.00")
+    text = detail.inner_text()
+    assert "counter-" not in text and not UUID.search(text), text
+    shot(page, "withdrawal-record")
