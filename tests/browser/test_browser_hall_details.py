@@ -105,3 +105,51 @@ def test_business_numbers_are_shown_never_an_internal_id(new_context, shot):
     text = detail.inner_text()
     assert "counter-" not in text and not UUID.search(text), text
     shot(page, "withdrawal-record")
+
+
+def test_the_calculator_logged_out_says_no_null_and_an_error_hides_the_old_result(new_context, shot):
+    page = new_context().new_page()
+    page.goto("/#/loans/calculator")
+    page.locator("#calc-amount").fill("300000")
+    page.locator("#calc-term").fill("360")
+    page.locator("#calc-submit").click()
+    expect(page.locator("#calc-result")).to_be_visible()
+    expect(page.locator("#calc-rates-table")).to_be_visible()
+    assert "null" not in page.locator("body").inner_text()
+    shot(page, "calculator-logged-out")
+
+    page.locator("#calc-amount").fill("12")
+    page.locator("#calc-submit").click()
+    expect(page.locator('[data-error-for="amount"]')).to_contain_text("贷款金额须为")
+    expect(page.locator("#calc-result")).to_be_hidden()
+
+
+def test_a_page_past_the_last_shows_the_last(new_context):
+    page = new_context().new_page()
+    log_in_zhang(page)
+    page.goto("/#/query/deposits?page=999")
+    info = page.locator("#deposits-pager-info")
+    expect(info).to_have_text(re.compile(r"^第 (\d+) / \1 页"))
+    expect(page.locator("#deposits-table tr[data-testid=row]").first).to_be_visible()
+
+
+def test_an_address_outside_the_hall_gets_its_chinese_404_page(new_context):
+    page = new_context().new_page()
+    reply = page.goto("/no/such/page")
+    assert reply.status == 404 and reply.headers["content-type"].startswith("text/html")
+    expect(page.get_by_role("heading", level=1)).to_have_text("页面不存在")
+    expect(page.locator("#not-found-home")).to_have_attribute("href", "/")
+    api = page.request.get("/no/such/file.js", headers={"Accept": "application/json"})
+    assert api.status == 404 and api.headers["content-type"].startswith("application/problem+json")
+
+
+def test_times_are_china_time_whatever_the_browsers_zone(new_context):
+    page = new_context(timezone_id="America/New_York").new_page()
+    page.goto("/#/loans/calculator")
+    shown = page.evaluate(
+        """async () => {
+          const f = await import('/app/format.js');
+          return [f.dateTime('2026-03-05T16:30:00Z'), f.date('2026-03-05T16:30:00Z')];
+        }"""
+    )
+    assert shown == ["2026-03-06 00:30", "2026-03-06"]

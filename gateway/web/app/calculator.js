@@ -106,7 +106,10 @@ function renderCalculator({ page }) {
       term_months: (v) => (/^\d+$/.test(v || '') && Number(v) >= 12 && Number(v) <= 360 ? null : '贷款期限为12-360个月'),
       annual_rate: (v) => (!v || (RATE_PERCENT.test(v) && Number(v) > 0) ? null : '请输入正确的年利率，如 2.6'),
     });
-    if (!ok) return;
+    if (!ok) {
+      result.hidden = true; // the last result is not this form's answer any more
+      return;
+    }
     const v = values(form);
     const body = { amount: v.amount, term_months: Number(v.term_months), method: v.method };
     // Rates travel as percent strings ("2.60" is 2.60 %), as people type them.
@@ -121,9 +124,10 @@ function renderCalculator({ page }) {
     });
   });
 
+  // Element.append writes a null as the text "null": the sub-navigation is left out, not passed as null
   page.append(
     pageTitle('贷款计算器'),
-    session.isLoggedIn() ? subnav('我要贷款', LOAN_PAGES, '/loans/calculator') : null,
+    ...(session.isLoggedIn() ? [subnav('我要贷款', LOAN_PAGES, '/loans/calculator')] : []),
     h('section', { class: 'card' }, h('p', { class: 'hint' }, '填写贷款金额、期限及还款方式后点击“计算”显示计算结果，点击“显示详情”显示每期还款明细。提供等额本息和等额本金两种计算方式。'), form),
     result,
     h('section', { class: 'card' }, rateTable),
