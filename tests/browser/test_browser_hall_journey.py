@@ -159,7 +159,14 @@ def use_calculator(page: Page, shot) -> None:
     expect(page.locator("#calc-chart")).to_be_visible()
     page.locator("#calc-show-details").click()
     expect(page.locator("#calc-show-details")).to_have_attribute("aria-expanded", "true")
-    expect(page.locator("#calc-schedule-table tr[data-testid=row]")).to_have_count(360)
+    # 360 periods grouped by loan year (issue 19): 30 yearly totals, and one year's 12 months at a time
+    years = page.locator("#calc-years-table tr[data-testid=row]")
+    expect(years).to_have_count(30)
+    expect(page.locator("#calc-schedule-table tr[data-testid=row]")).to_have_count(12)
+    page.locator("#calc-year").select_option("29")
+    expect(page.locator("#calc-schedule-table tr[data-testid=row]").last).to_contain_text("360")
+    yearly_interest = sum(money_of(row.locator("td").nth(4).inner_text()) for row in years.all())
+    assert yearly_interest == money_of(summary.locator("[data-testid=calc-total-interest]").inner_text())
     shot(page, "calculator-details")
 
 
