@@ -53,12 +53,14 @@ def register_li_na(page: Page, shot) -> None:
     sent_at = clock.timestamp()
     page.locator("#reg-send-sms").click()
     expect(page.locator("#reg-send-sms")).to_contain_text("秒后重新发送")
+    expect(page.locator("#flash")).to_have_text("验证码已发送，请查收短信。")
     code = wait_for_sms_code(page, LI_NA["phone"], "注册", sent_at)
     page.locator("#reg-sms-code").fill(code)
     shot(page, "register-step1")
     page.locator("#reg-next").click()
 
     expect(page.locator("#reg-step-bar li[aria-current=step]")).to_contain_text("第二步")
+    expect(page.locator("#flash")).to_be_empty()  # the first step's notice leaves with it (issue 19)
     verified = page.locator("#verified-identity")
     expect(verified).to_contain_text("640302********051X")  # echoed masked, never in full
     expect(verified).to_contain_text("139****0002")
