@@ -153,3 +153,22 @@ def test_times_are_china_time_whatever_the_browsers_zone(new_context):
         }"""
     )
     assert shown == ["2026-03-06 00:30", "2026-03-06"]
+
+
+def test_care_mode_enlarges_the_hall_and_is_remembered(new_context, shot):
+    page = new_context().new_page()
+    page.goto("/#/home")
+    toggle = page.locator("#care-toggle")
+    root_size = "() => getComputedStyle(document.documentElement).fontSize"
+    assert page.evaluate(root_size) == "16px"
+    toggle.click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\bcare-mode\b"))
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate(root_size) == "20px"
+    shot(page, "care-mode")
+    page.reload()
+    expect(page.locator("html")).to_have_class(re.compile(r"\bcare-mode\b"))
+    expect(page.locator("#care-toggle")).to_have_text("退出关怀模式")
+    page.locator("#care-toggle").click()
+    expect(page.locator("html")).not_to_have_class(re.compile(r"\bcare-mode\b"))
+    assert page.evaluate(root_size) == "16px"
