@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from flask import Flask, Response, jsonify, render_template_string, request, send_from_directory
+from werkzeug.exceptions import NotFound
 
 from chassis.app import install_health, install_request_context
 from chassis.errors import install_error_handlers
@@ -70,7 +71,13 @@ def create_gateway(config: GatewayConfig | None = None, service_checks: bool = F
     def web_file(filename: str):
         if filename == "index.html":
             return index()
-        response = send_from_directory(web_dir, filename)
+        try:
+            response = send_from_directory(web_dir, filename)
+        except NotFound:
+            if filename.startswith("api/") or not request.accept_mimetypes.accept_html:
+                raise  # a program asked: problem+json, as every API answers
+            # a person typed or followed a wrong address: the hall's own page, in Chinese
+            return _no_cache(Response(_NOT_FOUND_PAGE, status=404, mimetype="text/html"))
         if filename.endswith(".html"):
             return _no_cache(response)
         response.headers["Cache-Control"] = LONG_CACHE if request.args.get("v") else SHORT_CACHE
@@ -108,3 +115,12 @@ _DOCS_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><t
 {% endif %}{% endfor %}{% endfor %}
 </tbody></table>{% else %}<p>服务暂不可用</p>{% endif %}</section>{% endfor %}
 </main></body></html>"""
+
+
+_NOT_FOUND_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>页面不存在 - 宁夏住房公积金网上业务大厅</title>
+<link rel="stylesheet" href="/styles.css"></head><body><main id="main" class="container">
+<section class="card" id="not-found"><h1>页面不存在</h1><p>您访问的页面不存在，请检查地址是否正确。</p>
+<p><a class="btn btn-primary" id="not-found-home" href="/">返回网上业务大厅首页</a></p>
+<p class="hint">如需帮助请拨打12329住房公积金服务热线。</p></section></main></body></html>"""

@@ -1,5 +1,7 @@
 """Request and response schemas of the accounts API (money as decimal strings, PII masked on the way out)."""
 
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from chassis.fields import Money
@@ -7,6 +9,9 @@ from chassis.pii import mask_id_number, mask_mobile
 from chassis.rules import RuleViolation
 from services.accounts.domain.deposits import DepositKind, YearMonth
 from services.accounts.domain.ledger import AccountStatus, EntryKind
+
+# the business numbers a depositor reads on papers and screens: TQ… (withdrawals), DK… (loans)
+BUSINESS_NO = re.compile(r"^(TQ|DK)[0-9A-Z-]+$")
 
 
 def _money(**options) -> fields.Decimal:
@@ -57,11 +62,18 @@ class StatementRowSchema(Schema):
     balance = _money(attribute="balance_after")
 
 
+def _business_no(entry) -> str | None:
+    """The entry's business number (TQ... of a withdrawal, DK... of a loan) when its reference is one; internal
+    references (an application's id, `batch-…`, `counter-…`) are the ledger's own and never shown."""
+    reference = entry.reference or ""
+    return reference if BUSINESS_NO.match(reference) else None
+
+
 class StatementDetailSchema(StatementRowSchema):
     month = fields.String(allow_none=True)
     unit_amount = _money(allow_none=True)
     personal_amount = _money(allow_none=True)
-    reference = fields.String(allow_none=True)
+    business_no = fields.Function(_business_no, allow_none=True)
 
 
 class DepositRowSchema(Schema):
@@ -89,7 +101,7 @@ class WithdrawalRowSchema(Schema):
 
 
 class WithdrawalDetailSchema(WithdrawalRowSchema):
-    application_id = fields.String(attribute="reference", allow_none=True)
+    business_no = fields.Function(_business_no, allow_none=True)
 
 
 class CenterSchema(Schema):

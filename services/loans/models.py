@@ -192,6 +192,8 @@ class Loan(Base):
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
     installments: Mapped[list["Installment"]] = relationship(order_by="Installment.period", back_populates="loan")
+    # the application it came from, for its business number (DK...): what the depositor reads, never the id
+    application: Mapped[LoanApplication] = relationship(viewonly=True)
 
 
 class Installment(Base):

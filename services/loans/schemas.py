@@ -2,6 +2,7 @@
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates
 
+from chassis.bank_cards import bank_card_problem
 from chassis.fields import Money as MoneyField
 from chassis.pii import is_valid_id_number, normalize_id_number
 
@@ -12,6 +13,12 @@ METHODS = ("equal_installment", "equal_principal")
 def _money(**kwargs) -> fields.Decimal:
     # the calculator's rules refuse a third decimal themselves, with their own codes (AMOUNT_TOO_PRECISE)
     return MoneyField(check_places=False, **kwargs)
+
+
+def _bank_card(value: str) -> None:
+    """The hall's one bank card rule (chassis.bank_cards), the same words as the application form's."""
+    if problem := bank_card_problem(value):
+        raise ValidationError(problem)
 
 
 class LoanTermsIn(Schema):
@@ -122,9 +129,7 @@ class ApplicationIn(EligibilityIn):
     class Meta:
         unknown = RAISE
 
-    repayment_card = fields.String(
-        required=True, validate=validate.Regexp(r"^\d{12,19}$", error="还款银行卡号应为12至19位数字")
-    )
+    repayment_card = fields.String(required=True, validate=_bank_card)
     entrusted_bank = fields.String(required=True)
     house = fields.Nested(HouseIn, required=True)
 
@@ -207,7 +212,8 @@ class BankOut(Schema):
 class LoanOut(Schema):
     id = fields.String()
     contract_no = fields.String()
-    application_id = fields.String()
+    application_id = fields.String(metadata={"description": "内部编号，仅用于查询办理进度，不向用户展示"})
+    application_no = fields.String(metadata={"description": "贷款申请编号（DK…）"})
     amount = Money
     annual_rate = fields.String()
     method = fields.String()

@@ -149,7 +149,7 @@ def _file(session, config, application_id, person, amount, filed) -> LoanApplica
         method="equal_installment",
         annual_rate=CURRENT_RATES.default_rate(term, True),
         monthly_income=Decimal("12000.00"),
-        repayment_card="6222021234567890123",
+        repayment_card="6222021234567890128",
         entrusted_bank="icbc",
         house_address=f"{'银川市金凤区' if center == 'yinchuan' else '宁夏'}示范小区{int(day.strftime('%j'))}号楼",
         house_area=Decimal("110.50"),

@@ -85,6 +85,7 @@ def describe_loan(loan: Loan, bank_name: str | None) -> dict:
         "id": loan.id,
         "contract_no": loan.contract_no,
         "application_id": loan.application_id,
+        "application_no": loan.application.application_no,
         "amount": loan.amount,
         "annual_rate": as_percent(loan.annual_rate),
         "method": loan.method,

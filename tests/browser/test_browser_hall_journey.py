@@ -53,12 +53,14 @@ def register_li_na(page: Page, shot) -> None:
     sent_at = clock.timestamp()
     page.locator("#reg-send-sms").click()
     expect(page.locator("#reg-send-sms")).to_contain_text("秒后重新发送")
+    expect(page.locator("#flash")).to_have_text("验证码已发送，请查收短信。")
     code = wait_for_sms_code(page, LI_NA["phone"], "注册", sent_at)
     page.locator("#reg-sms-code").fill(code)
     shot(page, "register-step1")
     page.locator("#reg-next").click()
 
     expect(page.locator("#reg-step-bar li[aria-current=step]")).to_contain_text("第二步")
+    expect(page.locator("#flash")).to_be_empty()  # the first step's notice leaves with it (issue 19)
     verified = page.locator("#verified-identity")
     expect(verified).to_contain_text("640302********051X")  # echoed masked, never in full
     expect(verified).to_contain_text("139****0002")
@@ -159,7 +161,14 @@ def use_calculator(page: Page, shot) -> None:
     expect(page.locator("#calc-chart")).to_be_visible()
     page.locator("#calc-show-details").click()
     expect(page.locator("#calc-show-details")).to_have_attribute("aria-expanded", "true")
-    expect(page.locator("#calc-schedule-table tr[data-testid=row]")).to_have_count(360)
+    # 360 periods grouped by loan year (issue 19): 30 yearly totals, and one year's 12 months at a time
+    years = page.locator("#calc-years-table tr[data-testid=row]")
+    expect(years).to_have_count(30)
+    expect(page.locator("#calc-schedule-table tr[data-testid=row]")).to_have_count(12)
+    page.locator("#calc-year").select_option("29")
+    expect(page.locator("#calc-schedule-table tr[data-testid=row]").last).to_contain_text("360")
+    yearly_interest = sum(money_of(row.locator("td").nth(4).inner_text()) for row in years.all())
+    assert yearly_interest == money_of(summary.locator("[data-testid=calc-total-interest]").inner_text())
     shot(page, "calculator-details")
 
 

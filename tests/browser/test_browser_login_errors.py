@@ -26,6 +26,8 @@ def test_three_wrong_passwords_show_the_captcha(new_context, shot):
     for attempt in range(3):
         submit_login(page, f"Wrong{attempt}pass")
         expect(page.locator("#login-form > .form-error")).to_contain_text("用户名或密码错误")
+        # how many tries remain before the lock (5 wrong passwords lock the account)
+        expect(page.locator("#login-form > .form-error")).to_contain_text(f"再输错{4 - attempt}次账号将被临时锁定")
         expect(captcha).to_be_hidden()
     shot(page, "wrong-password")
 

@@ -33,9 +33,14 @@ def test_wrong_username_centre_or_password_get_the_same_answer_in_the_same_time(
     for _ in range(2):  # 6 failures per name would lock; 2 rounds stay under the captcha threshold
         for part, call in wrong_parts.items():
             reply, seconds = _timed(call)
-            answers.add((reply.status_code, reply.get_json()["code"], reply.get_json()["detail"]))
+            body = reply.get_json()
+            answers.add((reply.status_code, body["code"], body["detail"], body["remaining_attempts"]))
             durations[part].append(seconds)
-    assert answers == {(401, "BAD_CREDENTIALS", "用户名或密码错误。")}
+    # the same answer whichever part was wrong; each try tells how many remain before the lock
+    assert answers == {
+        (401, "BAD_CREDENTIALS", "用户名或密码错误，再输错4次账号将被临时锁定。", 4),
+        (401, "BAD_CREDENTIALS", "用户名或密码错误，再输错3次账号将被临时锁定。", 3),
+    }
     fastest = {part: min(times) for part, times in durations.items()}
     # every path pays one argon2id verification: none is a fraction of another (the machine is shared, so
     # the bound is loose; a path skipping argon2 would be 10-100 times faster)

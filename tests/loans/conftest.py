@@ -123,7 +123,7 @@ def make_application_body(**changes) -> dict:
         "term_months": 240,
         "method": "equal_installment",
         "monthly_income": "9000.00",
-        "repayment_card": "6222021234567890123",
+        "repayment_card": "6222021234567890128",
         "entrusted_bank": "icbc",
         "house": {
             "address": "银川市金凤区示范路1号",

@@ -46,7 +46,7 @@ def test_submission_is_idempotent_masked_and_published(world, application_body):
     assert again.get_json()["id"] == created["id"]
     assert created["status"] == "submitted" and created["status_label"] == "已提交"
     assert created["id_number"] == "640105********3219"
-    assert created["repayment_card"].endswith("0123") and "6222" not in created["repayment_card"]
+    assert created["repayment_card"].endswith("0128") and "6222" not in created["repayment_card"]
     assert created["annual_rate"] == "2.60"
     assert [row["state"] for row in created["timeline"]] == ["submitted"]
     listed = world.client.get("/api/v1/loans/applications", headers=world.depositor_headers(ZHANG_WEI)).get_json()
@@ -126,3 +126,14 @@ def test_staff_tokens_cannot_use_the_depositor_api(world, application_body):
         "/api/v1/loans/applications", json=application_body(), headers=world.staff_headers("officer1")
     )
     assert reply.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("card", "message"),
+    [("6222021234567890123", "银行卡号校验位不正确，请核对卡号"), ("622202123456", "银行卡号应为16至19位数字")],
+)
+def test_the_repayment_card_follows_the_halls_one_card_rule(world, application_body, card, message):
+    headers = {**world.depositor_headers(ZHANG_WEI), "Idempotency-Key": f"card-{card}"}
+    reply = world.client.post("/api/v1/loans/applications", json=application_body(repayment_card=card), headers=headers)
+    assert reply.status_code == 422, reply.get_json()
+    assert reply.get_json()["errors"]["repayment_card"] == [message]

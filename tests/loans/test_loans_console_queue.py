@@ -27,7 +27,7 @@ def application(number: int, *, state: str, center: str = "yinchuan", name: str 
         "method": "equal_installment",
         "annual_rate": Decimal("0.026"),
         "monthly_income": Decimal("9000.00"),
-        "repayment_card": "6222021234567890123",
+        "repayment_card": "6222021234567890128",
         "entrusted_bank": "icbc",
         "house_address": "银川市金凤区示范路1号",
         "house_area": Decimal("98.50"),

@@ -87,13 +87,23 @@ function renderBook({ page, query }) {
     }
   }
 
-  async function showSlots() {
-    if (!validate(form, { branch_code: (v) => (v ? null : '请选择办理网点'), date: (v) => (v ? null : '请选择预约日期') })) return;
-    replace(slotArea, loading('正在查询可预约时段…'));
+  /**
+   * Loads the day's slots. After a refused booking (`keep`), the server's message stays on the form and the
+   * slot the depositor chose stays chosen when it still has places, so the refusal is read, not wiped.
+   */
+  async function showSlots({ keep = false } = {}) {
+    const chosen = keep ? hhmm(slots[Number(values(form).slot)]?.start) : null;
+    if (!keep && !validate(form, { branch_code: (v) => (v ? null : '请选择办理网点'), date: (v) => (v ? null : '请选择预约日期') })) return;
+    if (!keep) replace(slotArea, loading('正在查询可预约时段…'));
     try {
       const data = await api.get(`/withdrawals/branches/${encodeURIComponent(branchSelect.value)}/slots`, { date: dateInput.value });
       slots = Array.isArray(data) ? data : data.slots ?? itemsOf(data);
-      replace(slotArea, slotChoices(slots));
+      const choices = slotChoices(slots);
+      if (chosen) {
+        const radio = [...choices.querySelectorAll('input[name="slot"]')].find((r) => hhmm(slots[Number(r.value)].start) === chosen);
+        if (radio && !radio.disabled) radio.checked = true;
+      }
+      replace(slotArea, choices);
     } catch (error) {
       replace(slotArea);
       showErrors(form, error);
@@ -114,7 +124,7 @@ function renderBook({ page, query }) {
   centerSelect.addEventListener('centers-loaded', showBranches);
   branchSelect.addEventListener('change', () => dateInput.value && showSlots());
   dateInput.addEventListener('change', () => branchSelect.value && showSlots());
-  loadSlots.addEventListener('click', showSlots);
+  loadSlots.addEventListener('click', () => showSlots());
   loadReasons()
     .then((list) => {
       reasons = list;
@@ -162,7 +172,7 @@ function renderBook({ page, query }) {
         result.querySelector('#appt-success').focus();
       } catch (error) {
         showErrors(form, error);
-        if (error.status === 409) showSlots();
+        if (error.status === 409) showSlots({ keep: true });
       }
     });
   });

@@ -106,7 +106,10 @@ function renderCalculator({ page }) {
       term_months: (v) => (/^\d+$/.test(v || '') && Number(v) >= 12 && Number(v) <= 360 ? null : '贷款期限为12-360个月'),
       annual_rate: (v) => (!v || (RATE_PERCENT.test(v) && Number(v) > 0) ? null : '请输入正确的年利率，如 2.6'),
     });
-    if (!ok) return;
+    if (!ok) {
+      result.hidden = true; // the last result is not this form's answer any more
+      return;
+    }
     const v = values(form);
     const body = { amount: v.amount, term_months: Number(v.term_months), method: v.method };
     // Rates travel as percent strings ("2.60" is 2.60 %), as people type them.
@@ -121,9 +124,10 @@ function renderCalculator({ page }) {
     });
   });
 
+  // Element.append writes a null as the text "null": the sub-navigation is left out, not passed as null
   page.append(
     pageTitle('贷款计算器'),
-    session.isLoggedIn() ? subnav('我要贷款', LOAN_PAGES, '/loans/calculator') : null,
+    ...(session.isLoggedIn() ? [subnav('我要贷款', LOAN_PAGES, '/loans/calculator')] : []),
     h('section', { class: 'card' }, h('p', { class: 'hint' }, '填写贷款金额、期限及还款方式后点击“计算”显示计算结果，点击“显示详情”显示每期还款明细。提供等额本息和等额本金两种计算方式。'), form),
     result,
     h('section', { class: 'card' }, rateTable),
@@ -136,21 +140,7 @@ function showResult(container, data, body) {
   const toggle = h('button', { type: 'button', class: 'btn btn-secondary', id: 'calc-show-details', 'aria-expanded': 'false', 'aria-controls': 'calc-details' }, '显示详情');
   toggle.addEventListener('click', () => {
     const open = details.hidden;
-    if (open && !details.firstChild) {
-      details.append(
-        table(
-          [
-            { key: 'period', label: '期次', numeric: true },
-            { key: 'payment', label: '月供（元）', numeric: true, format: (r) => groupDigits(r.payment) },
-            { key: 'principal', label: '本金（元）', numeric: true, format: (r) => groupDigits(r.principal) },
-            { key: 'interest', label: '利息（元）', numeric: true, format: (r) => groupDigits(r.interest) },
-            { key: 'remaining', label: '剩余本金（元）', numeric: true, format: (r) => groupDigits(r.remaining) },
-          ],
-          schedule,
-          { id: 'calc-schedule-table', caption: '还款明细' },
-        ),
-      );
-    }
+    if (open && !details.firstChild) details.append(...scheduleByYear(schedule));
     details.hidden = !open;
     toggle.setAttribute('aria-expanded', String(open));
     toggle.textContent = open ? '隐藏详情' : '显示详情';
@@ -180,6 +170,68 @@ function showResult(container, data, body) {
   container.hidden = false;
   container.querySelector('h2').setAttribute('tabindex', '-1');
   container.querySelector('h2').focus();
+}
+
+const fen = (value) => Math.round(Number(value) * 100);
+const yuanOf = (cents) => groupDigits((cents / 100).toFixed(2));
+
+/**
+ * 还款明细 grouped by loan year: a table of each year's totals (360 periods are 30 rows, not 360), and one
+ * year's months at a time, chosen beside it. Sums are counted in fen, so they add up to the fen.
+ */
+function scheduleByYear(schedule) {
+  const years = [];
+  schedule.forEach((row, index) => {
+    const year = Math.floor(index / 12);
+    years[year] ??= { year: year + 1, rows: [], payment: 0, principal: 0, interest: 0 };
+    const y = years[year];
+    y.rows.push(row);
+    y.payment += fen(row.payment);
+    y.principal += fen(row.principal);
+    y.interest += fen(row.interest);
+    y.remaining = row.remaining;
+  });
+  const months = h('div', { id: 'calc-year-months' });
+  const picker = h(
+    'select',
+    { id: 'calc-year', 'aria-label': '查看某一年的每期明细' },
+    years.map((y) => h('option', { value: String(y.year - 1) }, `第${y.year}年（第${y.rows[0].period}-${y.rows[y.rows.length - 1].period}期）`)),
+  );
+  const showYear = () => {
+    const y = years[Number(picker.value)];
+    replace(
+      months,
+      table(
+        [
+          { key: 'period', label: '期次', numeric: true },
+          { key: 'payment', label: '月供（元）', numeric: true, format: (r) => groupDigits(r.payment) },
+          { key: 'principal', label: '本金（元）', numeric: true, format: (r) => groupDigits(r.principal) },
+          { key: 'interest', label: '利息（元）', numeric: true, format: (r) => groupDigits(r.interest) },
+          { key: 'remaining', label: '剩余本金（元）', numeric: true, format: (r) => groupDigits(r.remaining) },
+        ],
+        y.rows,
+        { id: 'calc-schedule-table', caption: `第${y.year}年还款明细` },
+      ),
+    );
+  };
+  picker.addEventListener('change', showYear);
+  showYear();
+  return [
+    table(
+      [
+        { label: '年度', format: (y) => `第${y.year}年` },
+        { label: '期次', format: (y) => `${y.rows[0].period}-${y.rows[y.rows.length - 1].period}` },
+        { label: '还款额合计（元）', numeric: true, format: (y) => yuanOf(y.payment) },
+        { label: '本金合计（元）', numeric: true, format: (y) => yuanOf(y.principal) },
+        { label: '利息合计（元）', numeric: true, format: (y) => yuanOf(y.interest) },
+        { label: '年末剩余本金（元）', numeric: true, format: (y) => groupDigits(y.remaining) },
+      ],
+      years,
+      { id: 'calc-years-table', caption: '按年汇总的还款明细' },
+    ),
+    h('div', { class: 'field' }, h('label', { for: 'calc-year' }, '查看每期明细'), picker),
+    months,
+  ];
 }
 
 export const routes = [{ path: '/loans/calculator', title: '贷款计算器', public: true, render: renderCalculator }];

@@ -47,28 +47,43 @@ export function percent(value) {
   return `${isFraction ? shiftDecimal(text, 2) : text}%`;
 }
 
-function pad(n) {
-  return String(n).padStart(2, '0');
+
+// The hall's times are China's (the centres' wall clock), whatever time zone the browser is set to.
+const CHINA_TIME = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Asia/Shanghai',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** {year, month, day, hour, minute} of a moment on China's clock, as two-digit strings. */
+export function chinaParts(d) {
+  return Object.fromEntries(CHINA_TIME.formatToParts(d).map((p) => [p.type, p.value]));
 }
 
-/** YYYY-MM-DD from a date or ISO date-time string, in local time for date-times. */
+/** YYYY-MM-DD from a date or ISO date-time string; a date-time's day in China time. */
 export function date(value) {
   if (!value) return '—';
   const text = String(value);
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text;
   const d = new Date(text);
   if (Number.isNaN(d.getTime())) return text;
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  const p = chinaParts(d);
+  return `${p.year}-${p.month}-${p.day}`;
 }
 
-/** YYYY-MM-DD HH:mm for ISO date-times (timeline, messages). */
+/** YYYY-MM-DD HH:mm for ISO date-times (timeline, messages), in China time. */
 export function dateTime(value) {
   if (!value) return '—';
   const text = String(value);
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text;
   const d = new Date(text);
   if (Number.isNaN(d.getTime())) return text;
-  return `${date(text)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const p = chinaParts(d);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
 /** "2024-06" or "202406" → "2024年06月" */
@@ -185,14 +200,14 @@ export const FIELD_LABELS = {
   posted_on: '记账日期',
   kind: '业务类型',
   summary: '摘要',
-  application_id: '申请编号',
   amount: '金额',
   unit_amount: '单位缴存额',
   personal_amount: '个人缴存额',
   reason: '提取原因',
   reason_name: '提取原因',
   bank_card: '收款银行卡',
-  reference: '业务流水号',
+  // business numbers only (TQ…, DK…): internal ids and references have no label, so they are never shown
+  business_no: '业务编号',
   contract_no: '合同编号',
   application_no: '申请编号',
   term_months: '贷款期限（月）',

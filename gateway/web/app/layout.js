@@ -114,8 +114,14 @@ export function table(columns, rows, { id, caption, empty = '暂无记录' } = {
 }
 
 /** 上一页 / 第 x / y 页 / 下一页, for {total, page, page_size}. */
-export function pagination({ total = 0, page = 1, page_size: size = 10 }, onPage, idPrefix = 'pager') {
-  const pages = Math.max(1, Math.ceil(total / (size || 10)));
+/** The last page of `total` rows, `size` a page (1 when there are none): a page past it shows the last. */
+export function lastPage(total, size = 10) {
+  return Math.max(1, Math.ceil((Number(total) || 0) / (size || 10)));
+}
+
+export function pagination({ total = 0, page: asked = 1, page_size: size = 10 }, onPage, idPrefix = 'pager') {
+  const pages = lastPage(total, size);
+  const page = Math.min(Math.max(1, Number(asked) || 1), pages);
   if (total <= 0) return null;
   return h(
     'nav',

@@ -2,7 +2,7 @@
 
 import { api, itemsOf, newIdempotencyKey } from './api.js';
 import { h, replace } from './dom.js';
-import { announce, busy, field, isValidIdNumber, rules, showErrors, validate, values } from './forms.js';
+import { announce, busy, field, isValidIdNumber, normalizeBankCard, rules, showErrors, validate, values } from './forms.js';
 import { money } from './format.js';
 import { pageTitle, subnav } from './layout.js';
 import { navigate } from './router.js';
@@ -65,7 +65,7 @@ function requestBody(form) {
     amount: v.amount,
     term_months: Number(v.term_months),
     method: v.method,
-    repayment_card: v.repayment_card.replace(/\s/g, ''),
+    repayment_card: normalizeBankCard(v.repayment_card),
     entrusted_bank: v.entrusted_bank,
     house: {
       address: v['house.address'],
@@ -85,7 +85,7 @@ const CHECKS = {
   term_months: (value) => (/^\d+$/.test(value || '') && Number(value) >= 12 && Number(value) <= 360 ? null : '贷款期限为12-360个月'),
   method: rules.required('请选择还款方式'),
   monthly_income: (value) => (!value || AMOUNT.test(value) ? null : '请输入正确的月收入（元）'),
-  repayment_card: (value) => (/^\d{12,19}$/.test((value || '').replace(/\s/g, '')) ? null : '请输入本人名下的银行卡号（12-19位数字）'),
+  repayment_card: rules.bankCard,
   entrusted_bank: rules.required('请选择委托银行'),
   'house.address': rules.required('请输入房屋地址'),
   'house.area': (value) => (/^\d{1,5}(\.\d{1,2})?$/.test(value || '') && Number(value) > 0 ? null : '请输入正确的建筑面积（平方米）'),

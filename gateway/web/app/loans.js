@@ -24,7 +24,7 @@ const CANCELLABLE = new Set(['submitted', 'prereviewed', 'accepted', 'preliminar
 const FLOW_CHART = ['咨询', '网厅预申请', '审核审批', '签订合同', '抵押登记', '贷款发放', '贷款归还'];
 
 const LOAN_KEYS = [
-  'contract_no', 'status', 'overdue', 'amount', 'term_months', 'method', 'annual_rate', 'monthly_payment',
+  'contract_no', 'application_no', 'status', 'overdue', 'amount', 'term_months', 'method', 'annual_rate', 'monthly_payment',
   'disbursed_on', 'first_due_date', 'first_due_on', 'maturity_on', 'outstanding_principal', 'remaining_principal',
   'remaining_periods', 'overdue_amount', 'penalty_accrued', 'paid_off_on', 'entrusted_bank_name', 'entrusted_bank',
   'repayment_card',

@@ -1,6 +1,7 @@
 // Starts the hall: registers every page, draws the header and navigation, and logs out after 15 idle minutes.
 
 import { api, logout, session } from './api.js';
+import { wireCareMode } from './care.js';
 import { h, replace } from './dom.js';
 import { clearAnnouncement } from './forms.js';
 import { currentPath, addRoutes, href, navigate, setNotFound, startRouter } from './router.js';
@@ -102,6 +103,7 @@ function watchIdle() {
 }
 
 function wireHeader() {
+  wireCareMode();
   document.getElementById('logout-button').addEventListener('click', async () => {
     await logout();
     navigate('/login', { reason: 'logout' });

@@ -4,7 +4,7 @@ import { api, itemsOf } from './api.js';
 import { h, loading, replace } from './dom.js';
 import { announce } from './forms.js';
 import { dateTime } from './format.js';
-import { pageTitle, pagination } from './layout.js';
+import { lastPage, pageTitle, pagination } from './layout.js';
 import { navigate } from './router.js';
 
 const PAGE_SIZE = 10;
@@ -16,7 +16,7 @@ function isUnread(message) {
 }
 
 function renderMessages({ page, query }) {
-  const pageNo = Number(query.page) || 1;
+  let pageNo = Number(query.page) || 1;
   const counter = h('p', { class: 'unread-count', id: 'message-unread-count', role: 'status' });
   const area = h('div', { id: 'message-area' });
   page.append(pageTitle('消息中心'), h('section', { class: 'card' }, counter, area));
@@ -47,6 +47,11 @@ function renderMessages({ page, query }) {
     replace(area, loading('正在加载…'));
     try {
       const data = await api.get('/notifications/me', { page: pageNo, page_size: PAGE_SIZE });
+      const last = lastPage(data.total, data.page_size ?? PAGE_SIZE);
+      if (pageNo > last && data.total > 0) {
+        pageNo = last; // ?page=999: the last page
+        return load();
+      }
       const messages = itemsOf(data);
       showCount(data.unread ?? data.unread_count ?? messages.filter(isUnread).length);
       if (!messages.length) {

@@ -36,7 +36,7 @@ function renderDeposits({ page, query }) {
     query,
     caption: '缴存记录',
     detailTitle: '缴存记录详情',
-    detailKeys: ['month', 'posted_on', 'kind', 'amount', 'unit_amount', 'personal_amount', 'balance', 'summary', 'reference'],
+    detailKeys: ['month', 'posted_on', 'kind', 'amount', 'unit_amount', 'personal_amount', 'balance', 'summary', 'business_no'],
     columns: [
       { key: 'month', label: '缴存年月' },
       { key: 'posted_on', label: '记账日期' },
@@ -59,7 +59,7 @@ function renderWithdrawals({ page, query }) {
     dateLabel: '提取日期',
     caption: '提取记录',
     detailTitle: '提取记录详情',
-    detailKeys: ['posted_on', 'reason_name', 'reason', 'summary', 'amount', 'balance', 'bank_card', 'reference'],
+    detailKeys: ['posted_on', 'reason_name', 'reason', 'summary', 'amount', 'balance', 'bank_card', 'business_no'],
     columns: [
       { key: 'posted_on', label: '提取日期' },
       { label: '摘要', format: (row) => row.reason_name || row.summary || row.reason || '—' },
@@ -79,7 +79,7 @@ function renderStatement({ page, query }) {
     query,
     caption: '对账单',
     detailTitle: '对账单详情',
-    detailKeys: ['posted_on', 'kind', 'summary', 'amount', 'balance', 'month', 'unit_amount', 'personal_amount', 'reference'],
+    detailKeys: ['posted_on', 'kind', 'summary', 'amount', 'balance', 'month', 'unit_amount', 'personal_amount', 'business_no'],
     columns: [
       { key: 'posted_on', label: '记账日期' },
       { label: '业务类型', format: (row) => row.kind_label || label(ENTRY_KIND, row.kind) },

@@ -3,7 +3,7 @@
 import { api, itemsOf } from './api.js';
 import { h, loading, replace } from './dom.js';
 import { field, showErrors, values } from './forms.js';
-import { describe, keyValues, openDialog, pagination, table } from './layout.js';
+import { describe, keyValues, lastPage, openDialog, pagination, table } from './layout.js';
 import { navigate } from './router.js';
 
 export const PAGE_SIZE = 10;
@@ -48,6 +48,8 @@ async function loadPage(results, options, page) {
   replace(results, loading('正在查询…'));
   try {
     const data = await api.get(endpoint, { from: query.from, to: query.to, page, page_size: PAGE_SIZE });
+    const last = lastPage(data.total, data.page_size ?? PAGE_SIZE);
+    if (page > last && data.total > 0) return loadPage(results, options, last); // ?page=999: the last page
     const rows = itemsOf(data);
     const withDetail = [
       ...columns,

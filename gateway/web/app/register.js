@@ -2,7 +2,7 @@
 
 import { api } from './api.js';
 import { h, replace } from './dom.js';
-import { announce, busy, field, maskIdNumber, maskMobile, rules, showErrors, validate, values } from './forms.js';
+import { announce, busy, clearAnnouncement, field, maskIdNumber, maskMobile, rules, showErrors, validate, values } from './forms.js';
 import { COMMON_TIPS, captchaField, identityStep } from './verification.js';
 import { keyValues, openDialog, pageTitle, stepBar } from './layout.js';
 import { href, navigate } from './router.js';
@@ -81,6 +81,7 @@ function renderRegister({ page, onLeave }) {
   }
 
   function showStep2(identity) {
+    clearAnnouncement(); // the last step's notice (验证码已发送) is not this step's
     replace(steps, stepBar(REGISTER_STEPS, 1, 'reg-step-bar'));
     const captcha = captchaField('reg');
     const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'reg-submit' }, '提交');
@@ -151,6 +152,7 @@ function renderRegister({ page, onLeave }) {
   }
 
   function showSuccess() {
+    clearAnnouncement(); // the last step's notice (验证码已发送) is not this step's
     replace(steps, stepBar(REGISTER_STEPS, 2, 'reg-step-bar'));
     replace(
       body,
@@ -190,6 +192,7 @@ function renderRecover({ page, onLeave }) {
   }
 
   function showStep2(identity) {
+    clearAnnouncement(); // the last step's notice (验证码已发送) is not this step's
     replace(steps, stepBar(RECOVER_STEPS, 1, 'rec-step-bar'));
     const captcha = captchaField('rec');
     const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'rec-submit' }, '提交');
@@ -236,6 +239,7 @@ function renderRecover({ page, onLeave }) {
   }
 
   function showSuccess() {
+    clearAnnouncement(); // the last step's notice (验证码已发送) is not this step's
     replace(steps, stepBar(RECOVER_STEPS, 2, 'rec-step-bar'));
     let left = RETURN_SECONDS;
     const counter = h('span', { id: 'rec-countdown' }, String(left));

@@ -2,7 +2,7 @@
 
 import { api, itemsOf, newIdempotencyKey } from './api.js';
 import { h, replace } from './dom.js';
-import { announce, busy, field, isValidIdNumber, showErrors, validate, values } from './forms.js';
+import { announce, busy, field, isValidIdNumber, normalizeBankCard, rules, showErrors, validate, values } from './forms.js';
 import { FIELD_LABELS, WITHDRAWAL_STATUS, formatField, label, money } from './format.js';
 import { describe, keyValues, loadInto, openDialog, pageTitle, subnav, table } from './layout.js';
 import { href, navigate } from './router.js';
@@ -167,7 +167,7 @@ function renderApply({ page, query }) {
     const checks = {
       reason: (v) => (v ? null : '请选择提取原因'),
       amount: (v) => (MONEY.test(v || '') && Number(v) > 0 ? null : '请输入正确的提取金额（元，最多两位小数）'),
-      bank_card: (v) => (isValidBankCard((v || '').replace(/\s/g, '')) ? null : '银行卡号不正确，请核对（16至19位数字）'),
+      bank_card: rules.bankCard,
     };
     for (const spec of specs) {
       if (spec.kind === 'flag' || spec.required === false) continue;
@@ -180,7 +180,7 @@ function renderApply({ page, query }) {
     }
     if (!validate(form, checks)) return;
     const v = values(form);
-    const body = { ...v, bank_card: v.bank_card.replace(/\s/g, '') };
+    const body = { ...v, bank_card: normalizeBankCard(v.bank_card) };
     busy(submit, async () => {
       try {
         const created = await api.post('/withdrawals/applications', body, { idempotent: idempotencyKey });
@@ -252,18 +252,6 @@ function renderApplication({ page, params }) {
         : null,
     ],
   );
-}
-
-/** 16-19 digits with a valid Luhn check digit, as the bank adapter will insist. */
-function isValidBankCard(card) {
-  if (!/^\d{16,19}$/.test(card)) return false;
-  let sum = 0;
-  [...card].reverse().forEach((c, i) => {
-    let d = Number(c);
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  });
-  return sum % 10 === 0;
 }
 
 /** The reason's own fields of an application (月租金, 租赁起始日期...), labelled as the reason names them. */

@@ -105,7 +105,14 @@ def log_in(
                 protection.ensure_may_try_password(gate, now, captcha_given=True)
             except IdentityError as locked:
                 return locked
-        return IdentityError("BAD_CREDENTIALS")
+        failed = [*attempts, protection.LoginAttempt(now, protection.AttemptResult.BAD_PASSWORD)]
+        left = protection.attempts_left(failed, now)
+        # how many tries remain before the lock, so the user can stop and reset the password in time
+        return IdentityError(
+            "BAD_CREDENTIALS",
+            f"用户名或密码错误，再输错{left}次账号将被临时锁定。",
+            extra={"remaining_attempts": left},
+        )
 
     _record(session, request, center, key, user_id, "succeeded", now)
     if hasher.needs_rehash(account.password_hash):

@@ -76,12 +76,14 @@ class IdentityError(RuleViolation):
         field: str | None = None,
         retry_after: int | None = None,
         errors: dict[str, list[str]] | None = None,
+        extra: dict[str, object] | None = None,
     ):
         if code not in CATALOGUE:
             raise KeyError(f"unknown identity error code {code}")
         super().__init__(code, detail or CATALOGUE[code].detail, field)
         self._retry_after = retry_after
         self.errors = errors if errors is not None else ({field: [self.detail]} if field else {})
+        self._extra = dict(extra or {})
 
     @property
     def status(self) -> int:
@@ -93,3 +95,6 @@ class IdentityError(RuleViolation):
 
     def field_errors(self) -> dict[str, list[str]]:
         return self.errors
+
+    def problem_extra(self) -> dict[str, object]:
+        return dict(self._extra)

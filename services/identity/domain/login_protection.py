@@ -82,6 +82,16 @@ def failure_locks_account(
     return before.locked_until is None and after.locked_until is not None
 
 
+def attempts_left(
+    attempts: Sequence[LoginAttempt], now: datetime, policy: LoginProtectionPolicy = DEFAULT_POLICY
+) -> int:
+    """Wrong passwords still allowed before the account locks: the failures since the last success within the
+    window count against `lock_after_failures`."""
+    failures = _failures_since_last_success([a for a in attempts if a.at <= now])
+    recent = [at for at in failures if at > now - policy.failure_window]
+    return max(0, policy.lock_after_failures - len(recent))
+
+
 def ensure_may_try_password(gate: LoginGate, now: datetime, *, captcha_given: bool) -> None:
     """Refuse before the password is looked at: ACCOUNT_LOCKED, then CAPTCHA_REQUIRED. The captcha's
     answer itself is checked by the caller (CAPTCHA_INVALID) before the password."""

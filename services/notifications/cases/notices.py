@@ -33,6 +33,8 @@ from services.withdrawals.events import APPOINTMENT_EVENTS
 CODE_VALID_MINUTES = 5  # identity's rule (DOMAIN.md); used when the request does not say
 NO_OPINION = "详见网上业务大厅办理进度"
 NO_MATERIALS = ["详见办事指南"]
+# a withdrawal's states the applicant hears about (cancelled: they did it themselves)
+WITHDRAWAL_NOTICE_STATES = ("submitted", "prereviewed", "accepted", "approved", "rejected", "paid")
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ def withdrawal_application(data: dict[str, Any], envelope: Envelope) -> Notice:
         amount=data["amount"],
         bank_card_last4=data["bank_card_last4"],
         opinion=data.get("opinion") or NO_OPINION,
+        materials=list(data.get("materials") or NO_MATERIALS),
         paid_on=clock.to_china(envelope.occurred_at).date(),
     )
 
@@ -222,7 +225,7 @@ BUSINESS_NOTICES: dict[str, tuple[EventContract, Builder]] = {
     **_by_type([LOAN_OVERDUE], loan_overdue),
     **_by_type([LOAN_PAID_OFF], loan_paid_off),
     **_by_type(
-        [WITHDRAWAL_APPLICATION_EVENTS[state] for state in ("submitted", "approved", "rejected", "paid")],
+        [WITHDRAWAL_APPLICATION_EVENTS[state] for state in WITHDRAWAL_NOTICE_STATES],
         withdrawal_application,
     ),
     **_by_type([APPOINTMENT_EVENTS[state] for state in ("booked", "reminder_due", "cancelled")], appointment),

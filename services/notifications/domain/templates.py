@@ -178,6 +178,18 @@ _ALL = (
         "name application_no reason amount",
     ),
     _template(
+        "withdrawal.prereviewed",
+        "提取申请预审通过",
+        "{{ name }}，" + _WITHDRAWAL + "已通过预审，请携带以下材料到柜台办理：{{ materials | join('、') }}。",
+        "name application_no reason materials",
+    ),
+    _template(
+        "withdrawal.accepted",
+        "提取申请已受理",
+        "{{ name }}，" + _WITHDRAWAL + "柜台已受理，正在审批。",
+        "name application_no reason",
+    ),
+    _template(
         "withdrawal.approved",
         "提取申请审批通过",
         "{{ name }}，" + _WITHDRAWAL + "已审批通过，金额{{ amount | yuan }}，"

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from chassis.money import FEN, round_fen
 from chassis.pii import is_valid_id_number, normalize_id_number
-from services.withdrawals.domain.cards import is_valid_bank_card, normalize_bank_card
+from services.withdrawals.domain.cards import bank_card_problem, normalize_bank_card
 from services.withdrawals.domain.errors import PreApplicationRefused, RuleFailure
 from services.withdrawals.domain.reasons import (
     ACCOUNT_STATUS_LABELS,
@@ -248,8 +248,8 @@ def _card_failures(
     if not normalize_bank_card(request.bank_card):
         yield RuleFailure("BANK_CARD_REQUIRED", "请填写银行卡号", "bank_card")
         return
-    if not is_valid_bank_card(request.bank_card):
-        yield RuleFailure("BANK_CARD_INVALID", "银行卡号不正确，请核对（16至19位数字）", "bank_card")
+    if problem := bank_card_problem(request.bank_card):
+        yield RuleFailure("BANK_CARD_INVALID", problem, "bank_card")
     holder_field = reason.rules.card_holder_field if reason else None
     expected_holder = values.get(holder_field) if holder_field else facts.name
     if request.card_holder is not None and expected_holder and request.card_holder.strip() != expected_holder:

@@ -79,6 +79,13 @@ SAMPLE_PARAMS = {
         "reason": "租房",
         "amount": "1800",
     },
+    "withdrawal.prereviewed": {
+        "name": "李娜",
+        "application_no": "TQ2026001",
+        "reason": "租房",
+        "materials": ["身份证", "本人银行卡", "租房合同"],
+    },
+    "withdrawal.accepted": {"name": "李娜", "application_no": "TQ2026001", "reason": "租房"},
     "withdrawal.approved": {
         "name": "李娜",
         "application_no": "TQ2026001",
@@ -161,15 +168,17 @@ NOTICES_OF_ISSUE_5 = {
 
 # and issue 20's: a certificate issued (a message in the hall only, never a text)
 NOTICES_OF_ISSUE_20 = {"certificate.issued"}
+# and issue 19's: a withdrawal's pre-review passed (with the materials to bring) and the counter's acceptance
+NOTICES_OF_ISSUE_19 = {"withdrawal.prereviewed", "withdrawal.accepted"}
 
 
 def test_every_notice_of_the_issue_has_a_template_and_a_sample():
-    assert set(TEMPLATES) == NOTICES_OF_ISSUE_5 | NOTICES_OF_ISSUE_20
-    assert set(SAMPLE_PARAMS) == NOTICES_OF_ISSUE_5 | NOTICES_OF_ISSUE_20
+    assert set(TEMPLATES) == NOTICES_OF_ISSUE_5 | NOTICES_OF_ISSUE_20 | NOTICES_OF_ISSUE_19
+    assert set(SAMPLE_PARAMS) == NOTICES_OF_ISSUE_5 | NOTICES_OF_ISSUE_20 | NOTICES_OF_ISSUE_19
     assert [key for key, template in TEMPLATES.items() if not template.sms] == ["certificate.issued"]
 
 
-@pytest.mark.parametrize("key", sorted(NOTICES_OF_ISSUE_5))
+@pytest.mark.parametrize("key", sorted(NOTICES_OF_ISSUE_5 | NOTICES_OF_ISSUE_19))
 def test_template_renders_signed_with_a_full_set_of_params(key):
     text = render(key, SAMPLE_PARAMS[key])
     assert text.startswith(SIGNATURE)
