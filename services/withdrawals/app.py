@@ -20,6 +20,7 @@ from services.accounts.events import (
 from services.loans.events import LOAN_DISBURSED, LOAN_PAID_OFF
 from services.withdrawals import consumers
 from services.withdrawals.api import ERROR_STATUSES, blueprints
+from services.withdrawals.cases.payments import payment_loop
 from services.withdrawals.commands import register_commands
 from services.withdrawals.config import WithdrawalsConfig
 from services.withdrawals.models import Base
@@ -65,6 +66,7 @@ service = Service(
     seed=seed,
     extend_app=_extend,
     jobs=_jobs,
+    background_loops=(payment_loop,),
     demo_notes=("提取业务后台 withdrawals console: {base}/console/withdrawals/  (wofficer1 / wofficer2, Demo123456)",),
 )
 

@@ -90,6 +90,28 @@ class Application(Base):
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
 
 
+class Payment(Base):
+    """The bank payment of an approved case: requested (in the saga's transaction) → sent (just before the bank is
+    asked, outside any transaction) → confirmed or failed (the bank's answer). The application number is the
+    bank's idempotency key, so a `sent` payment whose answer was lost is asked again and answered the same."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_state_due", "state", "due_at"),)
+
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(32), unique=True)  # the application number
+    amount: Mapped[Decimal] = mapped_column(Money)
+    state: Mapped[str] = mapped_column(String(16))  # requested | sent | confirmed | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # when the loop may (again) ask the bank: at once when requested, after the resend period once sent
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    bank_reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    failure: Mapped[str | None] = mapped_column(Text, nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 class TimelineStep(Base):
     """One step of an application's progress: a state change or a step of the payment saga."""
 
