@@ -8,10 +8,15 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.db import Money, UtcDateTime
+from chassis.revocation import revoked_sessions_table
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# sessions ended before their tokens expire, fed by identity.session.revoked (chassis/revocation.py)
+revoked_sessions = revoked_sessions_table(Base.metadata)
 
 
 class Applicant(Base):
