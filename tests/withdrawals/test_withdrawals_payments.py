@@ -2,8 +2,14 @@
 idempotency key, and a payment whose answer was lost (a crash after the bank paid, before the commit) is asked
 again and settled from the bank's original answer. The development bank's ledger records every payment by key."""
 
+import dataclasses
 import json
+import os
+import signal
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +22,7 @@ from services.withdrawals.models import Payment
 from tests.withdrawals.conftest import FAILING_CARD, ZHANG_CARD, WithdrawalsDesk, rent_body
 
 ACCOUNT = "640100000001"
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -121,3 +128,64 @@ def _inbox_count(desk) -> int:
 
     with desk.runtime.db.read() as connection:
         return connection.scalar(select(func.count()).select_from(inbox))
+
+
+def _worker_env(config, **settings) -> dict:
+    """The hall's withdrawals settings as a worker process reads them from its environment."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("WITHDRAWALS_", "HALL_"))}
+    for item in dataclasses.fields(config):
+        value = settings.get(item.name, getattr(config, item.name))
+        if isinstance(value, bool):
+            env[f"WITHDRAWALS_{item.name.upper()}"] = "true" if value else "false"
+        elif isinstance(value, str | int | float) and item.name != "service":
+            env[f"WITHDRAWALS_{item.name.upper()}"] = str(value)
+    return env
+
+
+def _payment_worker(config, **settings) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "services.withdrawals.app", "worker", "--health-port", "0"],
+        env=_worker_env(config, **settings),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_a_worker_killed_after_the_bank_paid_never_pays_twice(paying_desk, monkeypatch):
+    """kill -9 of the worker process while the bank's answer is on its way (paid, nothing committed yet); the next
+    worker asks again with the same key and the case is paid once, on RabbitMQ + PostgreSQL."""
+    monkeypatch.setattr(payments, "pay_due", lambda *_args, **_kwargs: 0)  # this process's hall never pays
+    desk, bank = paying_desk("real")
+    config = desk.runtime.config
+    case = _approved_and_reserved(desk, ZHANG_CARD)
+    wait_until(lambda: _payment_or_none(desk, case["id"]), timeout=20, what="the payment requested")
+
+    slow = _payment_worker(config, bank_answer_delay_seconds=60, payment_resend_seconds=2)
+    try:
+        wait_until(lambda: bank.payments(), timeout=60, interval=0.2, what="the bank paid (its answer delayed)")
+        assert _payment(desk, case["id"]).state == "sent"
+        os.kill(slow.pid, signal.SIGKILL)
+        slow.wait(10)
+    finally:
+        if slow.poll() is None:
+            slow.kill()
+    assert desk.case(ACCOUNT, case["id"])["status"] == "approved"  # paid at the bank, not yet known here
+
+    again = _payment_worker(config, payment_resend_seconds=2)
+    try:
+        wait_until(
+            lambda: desk.case(ACCOUNT, case["id"])["status"] == "paid", timeout=60, what="the next worker settles it"
+        )
+    finally:
+        again.terminate()
+        again.wait(20)
+    [paid] = bank.payments()
+    assert paid["key"] == case["application_no"] and paid["paid"] == 1 and paid["requests"] == 2
+    assert _payment(desk, case["id"]).bank_reference == paid["reference"]
+    wait_until(lambda: len(desk.sent("withdrawals.application.paid")) == 1, what="one paid event")
+
+
+def _payment_or_none(desk, case_id: str):
+    with desk.runtime.db.read() as connection:
+        return connection.execute(select(Payment.state).where(Payment.application_id == case_id)).first()

@@ -8,6 +8,7 @@ request's result. That is what makes re-sending a payment whose outcome was lost
 import secrets
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,8 +33,9 @@ class DevelopmentBank:
     in a file (`ledger_path`) that several processes share, so a worker killed and restarted asks the same bank.
     """
 
-    def __init__(self, failing_cards: tuple[str, ...] = (), ledger_path: str = ""):
+    def __init__(self, failing_cards: tuple[str, ...] = (), ledger_path: str = "", answer_delay_seconds: float = 0):
         self.failing_cards = frozenset(failing_cards)
+        self.answer_delay_seconds = answer_delay_seconds
         self._lock = threading.Lock()
         self._ledger = sqlite3.connect(ledger_path or ":memory:", check_same_thread=False, timeout=30)
         with self._lock, self._ledger:
@@ -62,6 +64,8 @@ class DevelopmentBank:
             paid, reference, failure = self._ledger.execute(
                 "SELECT paid, reference, failure FROM payments WHERE key = ?", (key,)
             ).fetchone()
+        if self.answer_delay_seconds:
+            time.sleep(self.answer_delay_seconds)  # paid already; the answer is on its way
         return PaymentResult(bool(paid), reference=reference, failure=failure)
 
     def payments(self) -> list[dict]:
@@ -78,4 +82,4 @@ class DevelopmentBank:
 
 
 def bank_for(config) -> DevelopmentBank:
-    return DevelopmentBank(tuple(config.failing_bank_cards), config.bank_ledger_path)
+    return DevelopmentBank(tuple(config.failing_bank_cards), config.bank_ledger_path, config.bank_answer_delay_seconds)
