@@ -1,10 +1,11 @@
 """Revoked login sessions: an access token whose `sid` is listed is refused at once, not when it expires.
 
 identity publishes `identity.session.revoked` {sid, until} through its outbox on logout, password change, password
-reset and lock. A service that checks tokens keeps the list in its own database (a `revoked_sessions` table, added
-to its models with `revoked_sessions_table(Base.metadata)`), fed by `follow_revocations(table)` (one `handles`
-line in its app.py); its TokenVerifier reads the list (new rows every REFRESH_SECONDS, from memory between). An
-entry lives only as long as a token of that session could (`until`: the last access token's expiry), then goes.
+reset and lock (and lists the session in its own table in that transaction). A service that checks tokens keeps
+the list in its own database (a `revoked_sessions` table, added to its models with
+`revoked_sessions_table(Base.metadata)`), fed by `follow_revocations(table)` (one `handles` line in its app.py).
+Its TokenVerifier reads the list (new rows every REFRESH_SECONDS, from memory between). An entry lives only as
+long as a token of that session could (`until`: the last access token's expiry), then goes.
 """
 
 import logging
@@ -37,21 +38,24 @@ def revoked_sessions_table(metadata: MetaData) -> Table:
 
 
 def follow_revocations(table: Table):
-    """The handler of identity.session.revoked for `table`: list the session until its tokens expire, and drop the
-    entries that expired."""
+    """The handler of identity.session.revoked for `table`."""
 
     def follow(delivery) -> None:
-        session, data = delivery.session, delivery.data
-        now, until = clock.now(), clock.to_utc(data["until"])
-        session.execute(delete(table).where(table.c.until < now))
-        known = session.execute(select(table.c.until).where(table.c.sid == data["sid"])).scalar()
-        if known is None:
-            if until > now:
-                session.execute(table.insert().values(sid=data["sid"], until=until, recorded_at=now))
-        elif until > clock.to_utc(known):
-            session.execute(table.update().where(table.c.sid == data["sid"]).values(until=until, recorded_at=now))
+        list_revoked(delivery.session, table, delivery.data["sid"], clock.to_utc(delivery.data["until"]))
 
     return follow
+
+
+def list_revoked(session, table: Table, sid: str, until) -> None:
+    """List the session until its tokens expire (a later `until` wins), and drop the entries that expired."""
+    now = clock.now()
+    session.execute(delete(table).where(table.c.until < now))
+    known = session.execute(select(table.c.until).where(table.c.sid == sid)).scalar()
+    if known is None:
+        if until > now:
+            session.execute(table.insert().values(sid=sid, until=until, recorded_at=now))
+    elif until > clock.to_utc(known):
+        session.execute(table.update().where(table.c.sid == sid).values(until=until, recorded_at=now))
 
 
 class RevocationList:

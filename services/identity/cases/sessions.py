@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from chassis.auth import CLOCK_SKEW_SECONDS
 from chassis.bus import publish
+from chassis.revocation import list_revoked
 from services.identity.cases.keys import KeyRing
 from services.identity.config import IdentityConfig
 from services.identity.domain.errors import IdentityError
 from services.identity.events import SESSION_REVOKED
-from services.identity.models import Depositor, RefreshToken, StaffUser, User
+from services.identity.models import Depositor, RefreshToken, StaffUser, User, revoked_sessions
 
 STAFF_PREFIX = "staff:"
 
@@ -155,4 +156,5 @@ def revoke_subject(
 def announce_revoked(session: Session, family_ids: list[str], now: datetime, token_seconds: int) -> None:
     until = now + timedelta(seconds=token_seconds + CLOCK_SKEW_SECONDS)
     for family_id in dict.fromkeys(family_ids):
+        list_revoked(session, revoked_sessions, family_id, until)  # identity's own API, at once
         publish(session, SESSION_REVOKED, {"sid": family_id, "until": until})
