@@ -6,6 +6,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -48,6 +49,18 @@ event_handle_seconds = Histogram(
     "Time to handle one message, inbox included",
     ["queue"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5),
+)
+relay_wakeups = Counter(
+    "hall_relay_wakeups_total",
+    "Times the relay woke to look at the outbox: notified (NOTIFY, commit) or poll",
+    ["service", "reason"],
+)
+relay_standby = Counter(
+    "hall_relay_standby_total", "Looks at the outbox while another relay held the publishing lock", ["service"]
+)
+outbox_backlog = Gauge("hall_outbox_backlog", "Unsent outbox rows left after the relay's last batch", ["service"])
+outbox_oldest_unsent_seconds = Gauge(
+    "hall_outbox_oldest_unsent_seconds", "Age of the oldest unsent outbox row after the relay's last batch", ["service"]
 )
 relay_errors = Counter("hall_relay_errors_total", "Relay batches that failed and will be retried", ["service"])
 
