@@ -78,18 +78,21 @@ class TokenVerifier:
 
     CACHE_SIZE = 20000
 
-    def __init__(self, keys: JwksKeys, audience: str, issuer: str):
+    def __init__(self, keys: JwksKeys, audience: str, issuer: str, revocations: Any = None):
         self.keys = keys
         self.audience = audience
         self.issuer = issuer
+        # chassis.revocation.RevocationList: sessions ended before their tokens expire (logout, password change)
+        self.revocations = revocations
         self._verified: dict[str, tuple[float, Caller]] = {}
         self._lock = threading.Lock()
 
     def verify(self, token: str) -> Caller:
         remembered = self._verified.get(token)
         if remembered is not None and remembered[0] > clock.timestamp():
-            return remembered[1]
+            return self._not_revoked(remembered[1])
         caller, expires_at = self._verify(token)
+        self._not_revoked(caller)
         with self._lock:
             if len(self._verified) >= self.CACHE_SIZE:
                 now = clock.timestamp()
@@ -97,6 +100,11 @@ class TokenVerifier:
                 if len(self._verified) >= self.CACHE_SIZE:
                     self._verified.clear()
             self._verified[token] = (expires_at, caller)
+        return caller
+
+    def _not_revoked(self, caller: Caller) -> Caller:
+        if caller.sid and self.revocations is not None and self.revocations.is_revoked(caller.sid):
+            raise ApiError("TOKEN_REVOKED", "登录已退出或已失效，请重新登录", 401)
         return caller
 
     def _verify(self, token: str) -> tuple[Caller, float]:

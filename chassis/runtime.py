@@ -73,7 +73,15 @@ class Runtime:
                     raise ConnectionError(f"JWKS answered {reply.status}")
                 return reply.body
 
-        return TokenVerifier(JwksKeys(fetch), self.config.token_audience, self.config.token_issuer)
+        return TokenVerifier(JwksKeys(fetch), self.config.token_audience, self.config.token_issuer, self.revocations)
+
+    @cached_property
+    def revocations(self):
+        """Revoked sessions (chassis.revocation), for services whose tables include revoked_sessions."""
+        from chassis.revocation import TABLE, RevocationList
+
+        revoked = self.service.metadata.tables.get(TABLE)
+        return RevocationList(self.db, revoked) if revoked is not None else None
 
     def migrate(self) -> None:
         from chassis.migrations import upgrade

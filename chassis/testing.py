@@ -282,7 +282,9 @@ class TestTokens:
     def install(self, runtime) -> None:
         from chassis.auth import JwksKeys, TokenVerifier
 
-        runtime.token_verifier = TokenVerifier(JwksKeys(self.jwks), self.audience, self.issuer)
+        runtime.token_verifier = TokenVerifier(
+            JwksKeys(self.jwks), self.audience, self.issuer, getattr(runtime, "revocations", None)
+        )
 
     def token(self, sub: str, roles: tuple[str, ...] = (), ttl: int = 900, **claims) -> str:
         import jwt

@@ -1,11 +1,13 @@
 """The accounts service: `create_app()` for gunicorn and `flask --app services.accounts.app <command>`."""
 
 from chassis.bus import handles
+from chassis.revocation import follow_revocations
 from chassis.service import Service
 from services.accounts import consumers
 from services.accounts.api import ERROR_STATUSES, blueprints
 from services.accounts.config import AccountsConfig
-from services.accounts.models import Base
+from services.accounts.models import Base, revoked_sessions
+from services.identity.events import SESSION_REVOKED
 from services.withdrawals.events import APPLICATION_APPROVED, APPLICATION_PAID, PAYMENT_FAILED
 
 
@@ -35,6 +37,7 @@ service = Service(
     config_class=AccountsConfig,
     blueprints=blueprints,
     handlers=(
+        handles(SESSION_REVOKED, purpose="revoked-sessions", by=follow_revocations(revoked_sessions)),
         handles(APPLICATION_APPROVED, purpose="reserve-funds", by=consumers.on_application_approved),
         handles(APPLICATION_PAID, purpose="debit-withdrawal", by=consumers.on_application_paid),
         handles(PAYMENT_FAILED, purpose="release-funds", by=consumers.on_payment_failed),

@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from chassis import clock
 from chassis.certificates.records import CertificateColumns
 from chassis.db import BigId, Money, UtcDateTime
+from chassis.revocation import revoked_sessions_table
 
 
 def _now() -> datetime:
@@ -34,6 +35,10 @@ def _now() -> datetime:
 
 class Base(DeclarativeBase):
     pass
+
+
+# sessions ended before their tokens expire, fed by identity.session.revoked (chassis/revocation.py)
+revoked_sessions = revoked_sessions_table(Base.metadata)
 
 
 class Employer(Base):

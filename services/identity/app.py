@@ -30,6 +30,7 @@ def _extend(app: Flask, runtime: Runtime) -> None:
             ),
             runtime.config.token_audience,
             runtime.config.token_issuer,
+            runtime.revocations,
         )
     register_commands(app, runtime)
 

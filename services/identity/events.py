@@ -38,8 +38,17 @@ class PasswordEvent(Schema):
     id_number = fields.String(load_default=None, allow_none=True)
 
 
+class SessionRevoked(Schema):
+    """A login ended before its access tokens expire (logout, password change or reset, lock): services refuse the
+    tokens carrying this `sid` until `until`, the latest expiry one of them can have."""
+
+    sid = fields.String(required=True)
+    until = fields.AwareDateTime(required=True)
+
+
 SMS_REQUESTED = EventContract("identity.sms.requested", SmsRequested)
 USER_REGISTERED = EventContract("identity.user.registered", UserRegistered)
 USER_LOCKED = EventContract("identity.user.locked", UserLocked)
 PASSWORD_RESET = EventContract("identity.password.reset", PasswordEvent)
 PASSWORD_CHANGED = EventContract("identity.password.changed", PasswordEvent)
+SESSION_REVOKED = EventContract("identity.session.revoked", SessionRevoked)

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, UniqueConstr
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.db import UtcDateTime
+from chassis.revocation import revoked_sessions_table
 
 
 def new_id() -> str:
@@ -15,6 +16,10 @@ def new_id() -> str:
 
 class Base(DeclarativeBase):
     pass
+
+
+# sessions ended before their tokens expire: identity's own API refuses their access tokens too
+revoked_sessions = revoked_sessions_table(Base.metadata)
 
 
 class Depositor(Base):

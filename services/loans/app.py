@@ -1,13 +1,15 @@
 """The loans service: `create_app()` for gunicorn and `flask --app services.loans.app <command>`."""
 
 from chassis.bus import handles
+from chassis.revocation import follow_revocations
 from chassis.runtime import Runtime
 from chassis.service import Service
 from services.accounts.events import ACCOUNT_CREDITED, ACCOUNT_DEBITED, DEPOSITOR_REGISTERED, STATUS_CHANGED
+from services.identity.events import SESSION_REVOKED
 from services.loans import consumers
 from services.loans.api import ERROR_STATUSES, blueprints
 from services.loans.config import LoansConfig
-from services.loans.models import Base
+from services.loans.models import Base, revoked_sessions
 from services.withdrawals.events import APPLICATION_EVENTS as WITHDRAWAL_EVENTS
 
 
@@ -37,6 +39,7 @@ service = Service(
     config_class=LoansConfig,
     blueprints=blueprints,
     handlers=(
+        handles(SESSION_REVOKED, purpose="revoked-sessions", by=follow_revocations(revoked_sessions)),
         handles(DEPOSITOR_REGISTERED, purpose="depositors", by=consumers.remember_depositor),
         handles(ACCOUNT_CREDITED, ACCOUNT_DEBITED, purpose="balances", by=consumers.remember_posting),
         handles(STATUS_CHANGED, purpose="account-status", by=consumers.remember_status),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from chassis.certificates.records import CertificateColumns
 from chassis.db import BigId, Money, UtcDateTime
+from chassis.revocation import revoked_sessions_table
 
 
 def new_id() -> str:
@@ -28,6 +29,10 @@ def new_id() -> str:
 
 class Base(DeclarativeBase):
     pass
+
+
+# sessions ended before their tokens expire, fed by identity.session.revoked (chassis/revocation.py)
+revoked_sessions = revoked_sessions_table(Base.metadata)
 
 
 # --- eligibility read model: what accounts' and withdrawals' events told us --------------------------------

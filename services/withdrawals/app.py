@@ -6,6 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from chassis.bus import handles
 from chassis.errors import problem_response
+from chassis.revocation import follow_revocations
 from chassis.runtime import Runtime
 from chassis.service import Service
 from services.accounts.events import (
@@ -17,12 +18,14 @@ from services.accounts.events import (
     RESERVATION_FAILED,
     STATUS_CHANGED,
 )
+from services.identity.events import SESSION_REVOKED
 from services.loans.events import LOAN_DISBURSED, LOAN_PAID_OFF
 from services.withdrawals import consumers
 from services.withdrawals.api import ERROR_STATUSES, blueprints
+from services.withdrawals.cases.payments import payment_loop
 from services.withdrawals.commands import register_commands
 from services.withdrawals.config import WithdrawalsConfig
-from services.withdrawals.models import Base
+from services.withdrawals.models import Base, revoked_sessions
 from services.withdrawals.seed import seed
 
 
@@ -50,6 +53,7 @@ service = Service(
     config_class=WithdrawalsConfig,
     blueprints=blueprints,
     handlers=(
+        handles(SESSION_REVOKED, purpose="revoked-sessions", by=follow_revocations(revoked_sessions)),
         handles(
             DEPOSITOR_REGISTERED,
             ACCOUNT_CREDITED,
@@ -65,6 +69,7 @@ service = Service(
     seed=seed,
     extend_app=_extend,
     jobs=_jobs,
+    background_loops=(payment_loop,),
     demo_notes=("提取业务后台 withdrawals console: {base}/console/withdrawals/  (wofficer1 / wofficer2, Demo123456)",),
 )
 

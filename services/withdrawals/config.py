@@ -9,6 +9,14 @@ from chassis.config import ServiceConfig
 class WithdrawalsConfig(ServiceConfig):
     # the development bank adapter refuses payments to these card numbers (to show a failed payment)
     failing_bank_cards: tuple[str, ...] = ("6222020200000000006",)
+    # the development bank keeps its ledger (one payment per idempotency key) in this SQLite file; empty: in memory
+    bank_ledger_path: str = ""
+    # the development bank answers this long after it paid (a slow bank: a test kills the worker meanwhile)
+    bank_answer_delay_seconds: float = 0.0
+    # the payment loop looks for requested payments this often (a new one also wakes it at once)
+    payment_poll_seconds: float = 1.0
+    # a payment sent whose answer never came back (a crash, a timeout) is asked again, with the same key, after this
+    payment_resend_seconds: float = 30.0
     places_per_slot: int = 5
     max_days_ahead: int = 14
     # how long the branch directory fetched from accounts is kept before asking again

@@ -1,6 +1,7 @@
 """Handlers of the events withdrawals consumes: the applicant read model (accounts' status, balance and deposit
 months, loans' fund loans) and the withdrawal saga's steps (accounts reserves the amount of an approved case, the
-bank pays it, accounts debits it; a failed reservation rejects the case, a failed payment releases the money).
+payment loop pays it (cases/payments.py: requested here, made outside any transaction), accounts debits it; a
+failed reservation rejects the case, a failed payment releases the money).
 
 Accounts' postings carry the balance after them; an event older than the one a figure came from (a late or
 redelivered message) never overwrites it. Duplicates and late saga events change nothing: each step checks the
@@ -19,13 +20,11 @@ from services.accounts.events import (
     STATUS_CHANGED,
 )
 from services.loans.events import LOAN_PAID_OFF
-from services.withdrawals.adapters.bank import bank_for
 from services.withdrawals.cases import applications as cases
+from services.withdrawals.cases import payments
+from services.withdrawals.cases.payments import release_payload
 from services.withdrawals.domain.workflow import (
-    SYSTEM_ACTOR,
     ApplicationState,
-    advance,
-    reject_for_failed_payment,
     reject_for_failed_reservation,
 )
 from services.withdrawals.events import PAYMENT_FAILED
@@ -111,27 +110,12 @@ def follow_funds(delivery: Delivery) -> None:
 def pay_reserved(delivery: Delivery, case: Application) -> None:
     session = delivery.session
     if case.state == ApplicationState.APPROVED and not cases.has_step(session, case, "funds_reserved"):
+        # the bank is never called inside this transaction: a commit failing after a payment would pay twice
         cases.note(session, case, "funds_reserved")
-        result = bank_for(delivery.config).pay(case.bank_card, case.amount, case.application_no)
-        if result.paid:
-            case.payment_reference = result.reference
-            cases.record(session, case, advance(case.state, to=ApplicationState.PAID, by=SYSTEM_ACTOR))
-            return
-        cases.record(session, case, reject_for_failed_payment(case.state, result.failure))
-        delivery.publish(PAYMENT_FAILED, release_payload(case, result.failure))
+        payments.request(session, case)
     elif case.state in (ApplicationState.REJECTED, ApplicationState.CANCELLED) and not cases.has_step(
         session, case, "funds_reserved", "release_requested"
     ):
         # funds reserved for a case that ended meanwhile: hand them back rather than leave them held
         cases.note(session, case, "release_requested")
         delivery.publish(PAYMENT_FAILED, release_payload(case, "申请已终止"))
-
-
-def release_payload(case: Application, why: str) -> dict:
-    return {
-        "application_id": case.id,
-        "account_no": case.account_no,
-        "id_number": case.id_number,
-        "amount": case.amount,
-        "reason": why,
-    }

@@ -8,10 +8,15 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.db import Money, UtcDateTime
+from chassis.revocation import revoked_sessions_table
 
 
 class Base(DeclarativeBase):
     pass
+
+
+# sessions ended before their tokens expire, fed by identity.session.revoked (chassis/revocation.py)
+revoked_sessions = revoked_sessions_table(Base.metadata)
 
 
 class Applicant(Base):
@@ -88,6 +93,28 @@ class Application(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__: ClassVar[dict] = {"version_id_col": version}
+
+
+class Payment(Base):
+    """The bank payment of an approved case: requested (in the saga's transaction) → sent (just before the bank is
+    asked, outside any transaction) → confirmed or failed (the bank's answer). The application number is the
+    bank's idempotency key, so a `sent` payment whose answer was lost is asked again and answered the same."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_state_due", "state", "due_at"),)
+
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(32), unique=True)  # the application number
+    amount: Mapped[Decimal] = mapped_column(Money)
+    state: Mapped[str] = mapped_column(String(16))  # requested | sent | confirmed | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # when the loop may (again) ask the bank: at once when requested, after the resend period once sent
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    bank_reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    failure: Mapped[str | None] = mapped_column(Text, nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class TimelineStep(Base):

@@ -2,6 +2,7 @@
 
 import time
 
+import jwt
 import pytest
 from sqlalchemy import select
 
@@ -83,6 +84,19 @@ def test_captcha_after_three_failures_then_lock_after_five(zhang):
     ]
     assert all(row.ip and row.at for row in rows)
     assert "password" not in {column.name for column in LoginAttempt.__table__.columns}
+
+
+def test_a_lock_ends_the_sessions_of_the_account(zhang):
+    grant = zhang.log_in("zhangwei01", "Secret123").get_json()
+    for _ in range(3):
+        zhang.log_in("zhangwei01", "WrongPass1")
+    for _ in range(2):
+        last = zhang.log_in("zhangwei01", "WrongPass1", **zhang.captcha())
+    assert last.get_json()["code"] == "ACCOUNT_LOCKED"
+    [revoked] = zhang.events("identity.session.revoked")
+    assert revoked["sid"] == jwt.decode(grant["access_token"], options={"verify_signature": False})["sid"]
+    refreshed = zhang.client.post(f"{zhang.API}/sessions/refresh", json={"refresh_token": grant["refresh_token"]})
+    assert refreshed.status_code == 401
 
 
 def test_unknown_usernames_are_throttled_like_real_ones(zhang):

@@ -1,5 +1,6 @@
 """Password recovery (§3) and change (§6.2): who may, and which sessions survive."""
 
+import jwt
 import pytest
 
 
@@ -48,6 +49,9 @@ def test_recovery_resets_the_password_and_ends_every_session(zhang):
     [event] = ih.events("identity.password.reset")
     assert event["account_no"] == ih.ZHANG_ACCOUNT
     assert not _refreshes(ih, grant)
+    # the services refuse the session's access token at once, until it would have expired anyway
+    [revoked] = ih.events("identity.session.revoked")
+    assert revoked["sid"] == jwt.decode(grant["access_token"], options={"verify_signature": False})["sid"]
     assert ih.log_in("zhangwei01", "Secret123").status_code == 401
     assert ih.log_in("zhangwei01", "NewPass99").status_code == 201
 

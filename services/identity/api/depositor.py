@@ -44,7 +44,8 @@ def session_id() -> str | None:
 @signed_in
 @blp.response(204)
 def log_out():
-    """End this login: its refresh tokens stop working (the access token expires within 15 minutes).
+    """End this login: its refresh tokens stop working and the services refuse its access token
+    as soon as identity.session.revoked reaches them.
     A `refresh_token` in the body, if any, ends that login too (a client that lost its access token)."""
     families = [family for family in [session_id()] if family]
     body = request.get_json(silent=True)
@@ -55,7 +56,7 @@ def log_out():
             if stored is not None and stored.subject == current_caller().sub:
                 families.append(stored.family_id)
         if families:
-            sessions.revoke_families(session, families, clock.now())
+            sessions.revoke_families(session, families, clock.now(), current_runtime().config.access_token_seconds)
 
 
 def _me(session) -> User:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from chassis.bus import publish
 from services.identity.cases.keys import KeyRing
-from services.identity.cases.sessions import Grant, depositor_claims, staff_claims, start_session
+from services.identity.cases.sessions import Grant, depositor_claims, revoke_subject, staff_claims, start_session
 from services.identity.cases.users import password_hasher
 from services.identity.cases.verification import check_captcha
 from services.identity.config import IdentityConfig
@@ -88,6 +88,8 @@ def log_in(
         if protection.failure_locks_account(attempts, now):
             locked_until = now + protection.DEFAULT_POLICY.lock_duration
             if isinstance(account, User):
+                # a locked account's logins end too: their access tokens are refused at once
+                revoke_subject(session, account.id, now, config.access_token_seconds)
                 publish(
                     session,
                     USER_LOCKED,

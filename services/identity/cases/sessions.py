@@ -9,10 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from chassis.auth import CLOCK_SKEW_SECONDS
+from chassis.bus import publish
+from chassis.revocation import list_revoked
 from services.identity.cases.keys import KeyRing
 from services.identity.config import IdentityConfig
 from services.identity.domain.errors import IdentityError
-from services.identity.models import Depositor, RefreshToken, StaffUser, User
+from services.identity.events import SESSION_REVOKED
+from services.identity.models import Depositor, RefreshToken, StaffUser, User, revoked_sessions
 
 STAFF_PREFIX = "staff:"
 
@@ -103,11 +107,11 @@ def refresh_session(
     if stored is None or stored.revoked_at is not None or now >= stored.expires_at:
         return _refresh_refused()
     if stored.rotated_at is not None:
-        revoke_families(session, [stored.family_id], now)
+        revoke_families(session, [stored.family_id], now, config.access_token_seconds)
         return _refresh_refused()
     claims = current_claims(session, stored.subject)
     if claims is None:
-        revoke_families(session, [stored.family_id], now)
+        revoke_families(session, [stored.family_id], now, config.access_token_seconds)
         return _refresh_refused()
     stored.rotated_at = now
     return _grant(session, keys, config, claims, stored.family_id, now)
@@ -122,17 +126,35 @@ def current_claims(session: Session, subject: str) -> dict | None:
     return depositor_claims(session, user) if user else None
 
 
-def revoke_families(session: Session, family_ids: list[str], now: datetime) -> None:
+def revoke_families(session: Session, family_ids: list[str], now: datetime, token_seconds: int) -> None:
+    """End these logins: their refresh tokens stop working, and the services refuse their access tokens at once
+    (identity.session.revoked, until the last of those tokens would have expired)."""
     session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id.in_(family_ids), RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    announce_revoked(session, family_ids, now, token_seconds)
 
 
-def revoke_subject(session: Session, subject: str, now: datetime, keep_family: str | None = None) -> None:
-    """Every session of `subject` (but `keep_family`, the one asking): after a password change or reset."""
+def revoke_subject(
+    session: Session, subject: str, now: datetime, token_seconds: int, keep_family: str | None = None
+) -> None:
+    """Every session of `subject` (but `keep_family`, the one asking): after a password change or reset, a lock."""
+    live = RefreshToken.subject == subject, RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > now
+    families = select(RefreshToken.family_id).where(*live).distinct()
+    if keep_family:
+        families = families.where(RefreshToken.family_id != keep_family)
+    family_ids = list(session.scalars(families))
     statement = update(RefreshToken).where(RefreshToken.subject == subject, RefreshToken.revoked_at.is_(None))
     if keep_family:
         statement = statement.where(RefreshToken.family_id != keep_family)
     session.execute(statement.values(revoked_at=now))
+    announce_revoked(session, family_ids, now, token_seconds)
+
+
+def announce_revoked(session: Session, family_ids: list[str], now: datetime, token_seconds: int) -> None:
+    until = now + timedelta(seconds=token_seconds + CLOCK_SKEW_SECONDS)
+    for family_id in dict.fromkeys(family_ids):
+        list_revoked(session, revoked_sessions, family_id, until)  # identity's own API, at once
+        publish(session, SESSION_REVOKED, {"sid": family_id, "until": until})

@@ -112,7 +112,7 @@ def reset_password(
     if user is None or user.id_number != verification.id_number:
         raise IdentityError("ACCOUNT_MISMATCH", field="username")
     _set_password(session, config, user, password, now)
-    revoke_subject(session, user.id, now)
+    revoke_subject(session, user.id, now, config.access_token_seconds)
     publish(session, PASSWORD_RESET, _password_event(user))
     return user
 
@@ -130,7 +130,7 @@ def change_password(
     if not password_hasher(config).verify(user.password_hash, old_password or ""):
         return IdentityError("OLD_PASSWORD_WRONG", field="old_password")
     _set_password(session, config, user, new_password, now)
-    revoke_subject(session, user.id, now, keep_family=keep_family)
+    revoke_subject(session, user.id, now, config.access_token_seconds, keep_family=keep_family)
     publish(session, PASSWORD_CHANGED, _password_event(user))
     return None
 
