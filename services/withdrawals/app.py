@@ -8,6 +8,7 @@ from chassis.bus import handles
 from chassis.errors import problem_response
 from chassis.runtime import Runtime
 from chassis.service import Service
+from chassis.state_metrics import Waiting
 from services.accounts.events import (
     ACCOUNT_CREDITED,
     ACCOUNT_DEBITED,
@@ -66,6 +67,7 @@ service = Service(
     extend_app=_extend,
     jobs=_jobs,
     demo_notes=("提取业务后台 withdrawals console: {base}/console/withdrawals/  (wofficer1 / wofficer2, Demo123456)",),
+    waiting=(Waiting("withdrawal_payment", "applications", ("approved",), since="updated_at"),),
 )
 
 
