@@ -37,6 +37,17 @@ CASES = [
         {"hall_service": "loans"},
     ),
     Case(
+        "HallWorkerMetricsMissing",
+        {
+            f'hall_outbox_unsent{{hall_service="{name}",instance="w"}}': "0x30"
+            for name in ("identity", "accounts", "loans", "withdrawals")
+        }
+        | {'hall_outbox_unsent{hall_service="notifications",instance="w5"}': "0x5 _x20 0x10"},
+        "20m",
+        "32m",
+        {"hall_service": "notifications"},
+    ),
+    Case(
         "HallParkedMessage",
         {'hall_queue_parked_messages{queue="accounts.reserve-funds",instance="w1"}': "0 0 1x5 0x10"},
         "5m",
