@@ -91,6 +91,16 @@ print(dict(collections.Counter(re.findall(r"pid=(\\d+)", out))))
 """
 
 
+def spread_through_edge(edge: tuple[str, str], accounts_url: str, seconds: int) -> None:
+    """How the edge's connections to accounts spread over accounts' workers while wrk drives the edge."""
+    port = accounts_url.split(":")[2].split("/")[0]
+    spread = subprocess.Popen(
+        [sys.executable, "-c", _COUNT_CONNECTIONS, port, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    wrk(edge[0], seconds, edge[1])
+    print(f"[bench] edge → accounts: the edge's connections per gunicorn worker: {spread.communicate()[0].strip()}")
+
+
 def profile(master_pid: int, target: tuple[str, str], seconds: int, work: Path) -> None:
     """Where accounts' workers spend their CPU under the same load: py-spy samples (pip install py-spy), each
     function's share of the samples that include it."""
@@ -176,6 +186,8 @@ def main() -> None:
         "IDENTITY_DATABASE_URL": f"{PG}/{databases['identity']}",
         "ACCOUNTS_DATABASE_URL": f"{PG}/{databases['accounts']}",
         "PYTHONPATH": str(REPO),
+        # as deploy/up.env: a worker holds at most 16 keep-alive connections, so they spread over the workers
+        "WEB_WORKER_CONNECTIONS": os.environ.get("WEB_WORKER_CONNECTIONS", "16"),
     }
     processes: list[subprocess.Popen] = []
     work = Path(os.environ.get("BENCH_WORK_DIR", f"/tmp/hall-bench-edge-{run}"))
@@ -248,6 +260,7 @@ def main() -> None:
             )
         print("[bench] non-2xx: " + ", ".join(f"{name} {sum(r[2] for r in runs[name])}" for name in runs))
         if args.profile:
+            spread_through_edge(targets["edge"], targets["accounts"][0], args.seconds)
             profile(processes[1].pid, targets["accounts"], args.seconds, work)
         anchor_rps, anchor_p99 = _medians(runs["anchor"])
         rps, p99 = _medians(runs["edge"])

@@ -51,12 +51,14 @@ class ServiceConfig:
     token_audience: str = "nx-hall"
     token_issuer: str = "nx-hall-identity"
     prefetch: int = 64
-    # messages a consumer applies in one transaction (each in its own savepoint) when they arrive together
+    # messages a consumer applies in one transaction (one inbox statement, no savepoints unless one fails)
     consumer_batch_size: int = 32
     max_attempts: int = 5
     retry_base_seconds: float = 1.0
     relay_batch_size: int = 200
     relay_poll_seconds: float = 0.02
+    # PostgreSQL: the relay is woken by NOTIFY; this poll only covers a lost LISTEN connection
+    relay_safety_poll_seconds: float = 5.0
     heartbeat_seconds: int = 30
     log_level: str = "INFO"
     log_json: bool = True

@@ -62,6 +62,22 @@ event_handle_seconds = Histogram(
 relay_errors = Counter("hall_relay_errors_total", "Relay batches that failed and will be retried", ["hall_service"])
 
 
+# the relay's own view, set after each batch (chassis/bus/relay.py); the scrape-time gauges of
+# chassis/state_metrics.py (hall_outbox_unsent, hall_outbox_oldest_unsent_age_seconds) keep counting if it dies
+relay_wakeups = Counter(
+    "hall_relay_wakeups_total",
+    "Times the relay woke to look at the outbox: notified (NOTIFY, commit) or poll",
+    ["hall_service", "reason"],
+)
+relay_standby = Counter(
+    "hall_relay_standby_total", "Looks at the outbox while another relay held the publishing lock", ["hall_service"]
+)
+outbox_backlog = Gauge("hall_outbox_backlog", "Unsent outbox rows left after the relay's last batch", ["hall_service"])
+outbox_oldest_unsent_seconds = Gauge(
+    "hall_outbox_oldest_unsent_seconds",
+    "Age of the oldest unsent outbox row after the relay's last batch",
+    ["hall_service"],
+)
 edge_responses = Counter(
     "hall_edge_responses_total",
     "Answers of make run's embedded edge by backend and status (HAProxy's exporter counts them in production)",

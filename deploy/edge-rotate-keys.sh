@@ -10,8 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 ACTIVATE_AFTER=${ACTIVATE_AFTER:-60}
-EDGE_DIR=${EDGE_DIR:-var/edge}
-EDGE_KEYS_DIR=${EDGE_KEYS_DIR:-$PWD/$EDGE_DIR/keys}
+EDGE_DIR=$(realpath -m "${EDGE_DIR:-var/edge}")
+EDGE_KEYS_DIR=${EDGE_KEYS_DIR:-$EDGE_DIR/keys}
 set -a
 # shellcheck disable=SC1091
 source deploy/up.env

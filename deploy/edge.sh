@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-EDGE_DIR=${EDGE_DIR:-var/edge}
-export EDGE_KEYS_DIR=${EDGE_KEYS_DIR:-$PWD/$EDGE_DIR/keys}
+EDGE_DIR=$(realpath -m "${EDGE_DIR:-var/edge}")
+export EDGE_KEYS_DIR=${EDGE_KEYS_DIR:-$EDGE_DIR/keys}
 mkdir -p "$EDGE_DIR"
 for _ in $(seq 1 120); do
   "$BIN/python" -m gateway.edge_keys --jwks-url "$HALL_JWKS_URL" --out "$EDGE_KEYS_DIR" && break

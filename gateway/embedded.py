@@ -36,24 +36,30 @@ _REQUEST_ID = re.compile(routes.REQUEST_ID_PATTERN)
 
 
 class WindowCounter:
-    """Fixed-window counts per (class, key) in this process: what HAProxy's stick tables count at the edge."""
+    """Request rates per (class, key) in this process, counted as HAProxy's stick tables count them at the edge
+    (its freq_ctr): this period's count plus the last period's, weighted by how much of it still overlaps the
+    sliding window — so a burst across a period boundary is still counted whole."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[str, str], tuple[int, int]] = {}
+        self._counts: dict[tuple[str, str], tuple[int, int, int]] = {}  # (period number, this, previous)
         self._lock = threading.Lock()
 
     def hit(self, rate: routes.RateClass, key: str) -> int | None:
-        """Count one request; the seconds to wait if it is over the class's limit, else None."""
-        now = int(clock.timestamp())
-        window = now // rate.period_seconds
+        """Count one request; the seconds to wait if the rate is over the class's limit, else None."""
+        now = clock.timestamp()
+        period = int(now // rate.period_seconds)
         with self._lock:
             if len(self._counts) > 100_000:
                 self._counts.clear()
-            seen_window, count = self._counts.get((rate.name, key), (window, 0))
-            count = count + 1 if seen_window == window else 1
-            self._counts[(rate.name, key)] = (window, count)
-        if count > rate.requests:
-            return max(1, (window + 1) * rate.period_seconds - now)
+            seen, current, previous = self._counts.get((rate.name, key), (period, 0, 0))
+            if seen != period:
+                current, previous = 0, current if seen == period - 1 else 0
+            current += 1
+            self._counts[(rate.name, key)] = (period, current, previous)
+        elapsed = now - period * rate.period_seconds
+        estimate = current + previous * (1 - elapsed / rate.period_seconds)
+        if estimate > rate.requests:
+            return max(1, round(rate.period_seconds - elapsed))
         return None
 
 

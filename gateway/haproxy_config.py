@@ -9,7 +9,7 @@ Settings (environment):
   EDGE_METRICS_BIND        Prometheus exporter and /healthz (default 127.0.0.1:8405)
   EDGE_KEYS_DIR            current.pem, previous.pem and kids.map (written by `python -m gateway.edge_keys`)
   EDGE_TRUSTED_PROXIES     addresses (CIDRs) of a proxy in front of the edge whose X-Forwarded-For it believes
-  EDGE_SERVER_MAXCONN      requests in flight per service server; more wait in the edge's queue (default 16)
+  EDGE_SERVER_MAXCONN      connections per service server; more requests wait in the edge's queue (default 32)
   EDGE_RATE_LIMITS         per_user=N,sms_code=N,...: another limit for a rate class of gateway/routes.py
   HALL_CORS_ORIGINS        origins whose browsers may call the API
   HALL_DEV_INBOX           true: /dev/sms is routed (a workstation); false in production
@@ -42,7 +42,7 @@ class EdgeSettings:
     dev: bool = False
     audience: str = "nx-hall"
     issuer: str = "nx-hall-identity"
-    server_maxconn: int = 16
+    server_maxconn: int = 32
     # the hall's clock may be moved in a staging run (HALL_CLOCK_SHIFT): token times are read against it
     clock_shift_seconds: int = 0
     log_target: str = "stdout format raw local0 info"
@@ -72,7 +72,7 @@ class EdgeSettings:
             dev=env.get("HALL_DEV_INBOX", "false").strip().lower() in ("1", "true", "yes", "on"),
             audience=env.get("HALL_TOKEN_AUDIENCE", "nx-hall"),
             issuer=env.get("HALL_TOKEN_ISSUER", "nx-hall-identity"),
-            server_maxconn=int(env.get("EDGE_SERVER_MAXCONN", "16")),
+            server_maxconn=int(env.get("EDGE_SERVER_MAXCONN", "32")),
             limit_overrides={
                 name: int(value)
                 for name, _, value in (item.partition("=") for item in _items(env.get("EDGE_RATE_LIMITS", "")))

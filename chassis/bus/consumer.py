@@ -11,6 +11,7 @@ from kombu import Consumer, Message, Producer
 from marshmallow import ValidationError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from chassis import clock, metrics
 from chassis.bus.broker import broker_errors, connect
@@ -26,6 +27,7 @@ from chassis.pii import redact
 log = logging.getLogger("chassis.consumer")
 
 ATTEMPTS_HEADER = "x-attempts"
+BATCH_GATHER_SECONDS = 0.005
 ERROR_HEADER = "x-error"
 
 
@@ -52,40 +54,103 @@ class ConsumerWorker:
         return outcome
 
     def handle_batch(self, items: list[tuple[Subscription, bytes]]) -> list[str | Exception]:
-        """Apply messages in one transaction, each in a savepoint of its own: one commit (one disk flush) for the
-        lot, while a failing message rolls back alone. Per message: "handled", "duplicate", or its exception."""
-        with self.db.transaction() as session:
-            return [self._apply(session, subscription, body) for subscription, body in items]
+        """Apply messages in one transaction: one statement claims the inbox rows of the whole batch, the handlers
+        run without savepoints and their changes are flushed together, one commit. Per message: "handled",
+        "duplicate", or its exception.
 
-    def _apply(self, session, subscription: Subscription, body: bytes) -> str | Exception:
-        try:
-            envelope = Envelope.from_json(body)
-        except (ValidationError, ValueError) as error:
-            return error
-        correlation_token = correlation_id_var.set(envelope.correlation_id)
-        event_token = current_event.set(envelope)
+        A message whose handler raises is isolated: the transaction rolls back and the rest is applied again
+        without it (the failed one takes the retry/park path). A failure that names no message (a database error,
+        which autoflush may raise in one handler for another's change, or the commit itself) makes the batch run
+        again with each message in a savepoint of its own, as strong as handling them one by one. Handlers must
+        therefore keep every effect in `delivery.session` (they may run again when their batch is retried)."""
+        outcomes: list[str | Exception | None] = [None] * len(items)
+        parsed: list[tuple[int, Subscription, Envelope]] = []
+        for index, (subscription, body) in enumerate(items):
+            try:
+                parsed.append((index, subscription, Envelope.from_json(body)))
+            except (ValidationError, ValueError) as error:
+                outcomes[index] = error
+        pending = parsed
+        # each isolated failure costs one more pass; past a few the savepoint path is cheaper
+        for _pass in range(3):
+            if not pending:
+                break
+            try:
+                with self.db.transaction() as session:
+                    results = self._apply_together(session, pending)
+            except _MessageFailed as failed:
+                outcomes[failed.index] = failed.error
+                pending = [item for item in pending if item[0] != failed.index]
+                continue
+            except Exception:
+                break
+            for index, outcome in results.items():
+                outcomes[index] = outcome
+            pending = []
+        if pending:
+            with self.db.transaction() as session:
+                for index, subscription, envelope in pending:
+                    outcomes[index] = self._apply_alone(session, subscription, envelope)
+        return outcomes  # type: ignore[return-value]
+
+    def _claim(self, session, items: list[tuple[int, Subscription, Envelope]]) -> set[tuple[str, str]]:
+        """Insert the inbox rows of a batch in one statement; returns the (queue, message id) pairs it claimed.
+        A copy already handled inserts nothing (and one being handled concurrently waits for that transaction,
+        thanks to the primary key). Rows go in key order so that two consumers never wait on each other in a
+        cycle."""
+        now = clock.now()
+        rows = sorted(
+            {
+                (subscription.queue, envelope.id): {
+                    "consumer": subscription.queue,
+                    "message_id": envelope.id,
+                    "event_type": envelope.type,
+                    "handled_at": now,
+                }
+                for _index, subscription, envelope in items
+            }.items()
+        )
+        # executemany of one cached statement: SQLAlchemy sends it as one multi-row INSERT (insertmanyvalues)
+        statement = (
+            _insert_for(self.db.dialect)(inbox).on_conflict_do_nothing().returning(inbox.c.consumer, inbox.c.message_id)
+        )
+        return {(row.consumer, row.message_id) for row in session.execute(statement, [row for _key, row in rows])}
+
+    def _apply_together(self, session, items: list[tuple[int, Subscription, Envelope]]) -> dict[int, str]:
+        claimed = self._claim(session, items)
+        outcomes: dict[int, str] = {}
+        for index, subscription, envelope in items:
+            key = (subscription.queue, envelope.id)
+            if key not in claimed:
+                outcomes[index] = "duplicate"
+                continue
+            claimed.discard(key)  # a second copy in the same batch is a duplicate too
+            try:
+                self._run_handler(session, subscription, envelope)
+            except SQLAlchemyError:
+                raise  # may be another message's change flushed here: the savepoint path tells them apart
+            except Exception as error:
+                raise _MessageFailed(index, error) from error
+            outcomes[index] = "handled"
+        session.flush()
+        return outcomes
+
+    def _apply_alone(self, session, subscription: Subscription, envelope: Envelope) -> str | Exception:
         try:
             with session.begin_nested():
-                # the inbox row is the claim: a duplicate inserts nothing (and waits for a concurrent copy's
-                # transaction to finish first, thanks to the primary key)
-                claimed = session.execute(
-                    _insert_for(self.db.dialect)(inbox)
-                    .values(
-                        consumer=subscription.queue,
-                        message_id=envelope.id,
-                        event_type=envelope.type,
-                        handled_at=clock.now(),
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(inbox.c.message_id)
-                ).first()
-                if claimed is None:
+                if not self._claim(session, [(0, subscription, envelope)]):
                     return "duplicate"
-                data = subscription.load(envelope)
-                subscription.handler(Delivery(session, envelope, data, self.config, subscription.queue))
+                self._run_handler(session, subscription, envelope)
             return "handled"
         except Exception as error:
             return error
+
+    def _run_handler(self, session, subscription: Subscription, envelope: Envelope) -> None:
+        correlation_token = correlation_id_var.set(envelope.correlation_id)
+        event_token = current_event.set(envelope)
+        try:
+            data = subscription.load(envelope)
+            subscription.handler(Delivery(session, envelope, data, self.config, subscription.queue))
         finally:
             current_event.reset(event_token)
             correlation_id_var.reset(correlation_token)
@@ -211,8 +276,10 @@ class ConsumerWorker:
                     except TimeoutError:
                         connection.heartbeat_check()
                     else:
-                        # take what has already arrived (up to a batch), then commit it together
-                        while len(self._pending) < self.config.consumer_batch_size:
+                        # take what has already arrived (up to a batch, for at most a few ms: a steady trickle
+                        # must not keep the first message waiting), then commit it together
+                        gather_until = time.monotonic() + BATCH_GATHER_SECONDS
+                        while len(self._pending) < self.config.consumer_batch_size and time.monotonic() < gather_until:
                             try:
                                 connection.drain_events(timeout=0.001)
                             except TimeoutError:
@@ -230,6 +297,15 @@ class ConsumerWorker:
                 with contextlib.suppress(Exception):
                     connection.release()
         self.connected.clear()
+
+
+class _MessageFailed(Exception):
+    """One message of a batch failed in its own handler: roll back and apply the others without it."""
+
+    def __init__(self, index: int, error: Exception):
+        super().__init__(str(error))
+        self.index = index
+        self.error = error
 
 
 def _describe(error: BaseException) -> str:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from chassis.bus import Envelope
+from chassis.bus.outbox import envelopes_of
 from chassis.bus.tables import outbox
 
 
@@ -43,7 +44,7 @@ def published():
     def events(hall, event_type: str) -> list[dict]:
         with hall.runtime("accounts").db.transaction() as session:
             rows = session.execute(select(outbox.c.envelope).where(outbox.c.type == event_type).order_by(outbox.c.id))
-            envelopes = [Envelope.from_json(row.envelope) for row in rows]  # each one a valid envelope
+            envelopes = [Envelope.from_json(text) for row in rows for text in envelopes_of(row.envelope)]
         return [json.loads(json.dumps(envelope.data)) for envelope in envelopes]
 
     return events

@@ -86,3 +86,27 @@ def test_the_same_message_delivered_twice_is_applied_once(probe):
     wait_until(lambda: _handled(queue, "duplicate") >= 1, what="the copy to be skipped")
     assert tallies(probe) == {"dup": 1}
     relay.publisher.close()
+
+
+def test_an_outbox_row_carrying_several_envelopes_is_published_as_one_message_each(probe):
+    """Set-based writers (the interest settlement) put many envelopes in one row, one per line."""
+    from chassis import clock
+    from chassis.bus.envelope import Envelope
+    from chassis.bus.outbox import mark_outbox_written
+    from chassis.bus.tables import outbox
+
+    probe.start_workers()
+    envelopes = [Envelope(type=BUMPED, data={"key": key}, source="probe") for key in ("r1", "r2", "r3")]
+    with probe.db.transaction() as session:
+        session.execute(
+            outbox.insert().values(
+                message_id=envelopes[0].id,
+                type=BUMPED,
+                envelope="\n".join(envelope.to_json() for envelope in envelopes),
+                created_at=clock.now(),
+            )
+        )
+        mark_outbox_written(session)
+    wait_until(lambda: tallies(probe) == {"r1": 1, "r2": 1, "r3": 1}, what="three messages from one row")
+    queue = probe.consumer.subscriptions[0].queue
+    assert _handled(queue, "duplicate") == 0  # each line went out under its own message id

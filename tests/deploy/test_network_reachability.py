@@ -2,8 +2,8 @@
 
 A small evaluator of NetworkPolicy semantics (pod and namespace selectors by matchLabels, ipBlock with except,
 ports and protocols, Ingress/Egress policy types; a pod no policy selects for a direction is open in it) run on
-the pods the overlay renders and on the parties around them: DNS, PostgreSQL, RabbitMQ, Redis, the ingress
-controller, monitoring, another namespace's pod, and addresses outside the cluster.
+the pods the overlay renders and on the parties around them: DNS, PostgreSQL, RabbitMQ, Redis, the Gateway
+API's data plane, monitoring, another namespace's pod, and addresses outside the cluster.
 """
 
 import ipaddress
@@ -21,6 +21,7 @@ class Endpoint:
     namespace: str | None  # None: outside the cluster
     ip: str
     labels: dict = field(default_factory=dict, hash=False, compare=False)
+    namespace_labels: dict = field(default_factory=dict, hash=False, compare=False)
 
 
 def _matches(selector: dict | None, labels: dict) -> bool:
@@ -43,7 +44,8 @@ def _peer_matches(peer: dict, policy_namespace: str, other: Endpoint) -> bool:
     if other.namespace is None:
         return False
     if "namespaceSelector" in peer:
-        if not _matches(peer["namespaceSelector"], {"kubernetes.io/metadata.name": other.namespace}):
+        namespace_labels = {"kubernetes.io/metadata.name": other.namespace, **other.namespace_labels}
+        if not _matches(peer["namespaceSelector"], namespace_labels):
             return False
     elif other.namespace != policy_namespace:
         return False
@@ -100,7 +102,10 @@ def _world(overlay: str):
         "postgres": Endpoint("postgres", "db", "10.244.9.1", {"app": "postgres"}),
         "rabbitmq": Endpoint("rabbitmq", "messaging", "10.244.9.2", {"app": "rabbitmq"}),
         "redis": Endpoint("redis", "cache", "10.244.9.3", {"app": "redis"}),
-        "ingress": Endpoint("ingress", "ingress-nginx", "10.244.9.4", {"app": "ingress-nginx"}),
+        # the Gateway API implementation's data plane, in a namespace the platform labels for the hall's Gateway
+        "dataplane": Endpoint(
+            "dataplane", "gateway-system", "10.244.9.4", {"app": "envoy"}, {"nx-hall/gateway": "true"}
+        ),
         "prometheus": Endpoint("prometheus", "monitoring", "10.244.9.5", {"app": "prometheus"}),
         "stranger": Endpoint("stranger", "other-team", "10.244.9.6", {"app": "anything"}),
         "sms": Endpoint("sms", None, "203.0.113.10"),
@@ -122,10 +127,16 @@ def _hall_pods(hall, service: str | None = None, component: str | None = None):
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_flow_the_hall_needs_is_allowed(overlay):
     network, hall, outside = _world(overlay)
-    needed = [(outside["ingress"], hall["gateway"], 8000, "TCP"), (hall["gateway"], outside["redis"], 6379, "TCP")]
+    edge = hall["edge"]
+    needed = [
+        (outside["dataplane"], edge, 8000, "TCP"),
+        (edge, hall["gateway"], 8000, "TCP"),
+        (outside["prometheus"], edge, 8405, "TCP"),
+        (edge, outside["dns"], 53, "UDP"),
+    ]
     for service in SERVICES:
         web = hall[f"{service}-web"]
-        needed += [(hall["gateway"], web, 8000, "TCP"), (outside["prometheus"], web, 8000, "TCP")]
+        needed += [(edge, web, 8000, "TCP"), (outside["prometheus"], web, 8000, "TCP")]
         needed += [(outside["prometheus"], hall[f"{service}-worker"], 9000, "TCP")]
         # service calls and the JWKS: every service pod to every web pod
         needed += [(pod, hall["identity-web"], 8000, "TCP") for pod in _hall_pods(hall, service)]
@@ -152,7 +163,9 @@ def test_everything_else_is_denied(overlay):
     network, hall, outside = _world(overlay)
     denied = [
         (outside["stranger"], hall["loans-web"], 8000, "TCP"),
-        (outside["ingress"], hall["loans-web"], 8000, "TCP"),  # only the gateway faces the ingress
+        (outside["dataplane"], hall["loans-web"], 8000, "TCP"),  # only the edge faces the Gateway
+        (outside["dataplane"], hall["gateway"], 8000, "TCP"),
+        (outside["stranger"], hall["edge"], 8000, "TCP"),
         (outside["stranger"], hall["loans-worker"], 9000, "TCP"),
         (hall["gateway"], hall["loans-worker"], 9000, "TCP"),
         (outside["prometheus"], hall["loans-worker"], 8000, "TCP"),

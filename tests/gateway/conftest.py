@@ -126,7 +126,11 @@ class HaproxyEdge:
         self.process = self._start()
         self.base = f"http://127.0.0.1:{self.port}"
         self.session = requests.Session()
-        self._wait_up()
+        try:
+            self._wait_up()
+        except BaseException:
+            self.stop()
+            raise
 
     def refresh_keys(self) -> list[str]:
         return write_keys(self.hall.client("identity").get("/.well-known/jwks.json").get_json(), self.keys)

@@ -1,0 +1,43 @@
+"""A consumer's fast envelope parser loads exactly what the schema loads, and leaves anything unusual to it."""
+
+import json
+
+import pytest
+from marshmallow import ValidationError
+
+from chassis.bus.envelope import _ENVELOPE_SCHEMA, Envelope, _fast_load
+
+
+def _raw(**changes) -> dict:
+    envelope = Envelope(type="accounts.account.credited", data={"amount": "1.00"}, source="accounts")
+    return {**json.loads(envelope.to_json()), **changes}
+
+
+@pytest.mark.parametrize("changes", [{}, {"causation_id": "c1"}, {"id": "A1B2C3D4-0000-4000-8000-00000000000F"}])
+def test_the_fast_parser_loads_what_the_schema_loads(changes):
+    raw = _raw(**changes)
+    assert _fast_load(raw) == _ENVELOPE_SCHEMA.load(raw)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"extra": 1},  # the schema refuses unknown keys
+        {"version": "2"},  # the schema converts it
+        {"version": True},
+        {"occurred_at": "2026-06-30T08:00:00"},  # naive: the schema dates it UTC
+        {"id": "not-a-uuid"},
+        {"type": "Not.A.Type"},
+        {"data": []},
+    ],
+)
+def test_anything_unusual_is_left_to_the_schema(changes):
+    assert _fast_load(_raw(**changes)) is None
+
+
+def test_a_malformed_envelope_is_still_refused_by_the_schema():
+    with pytest.raises(ValidationError):
+        Envelope.from_json(json.dumps(_raw(type="Not.A.Type")))
+    with pytest.raises(ValidationError):
+        Envelope.from_json(json.dumps({"not": "an envelope"}))
+    assert Envelope.from_json(json.dumps(_raw(version="2"))).version == 2
