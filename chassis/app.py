@@ -84,6 +84,8 @@ def install_request_context(app: Flask, service: str) -> None:
         if hasattr(g, "started"):
             metrics.http_latency.labels(service, endpoint).observe(time.perf_counter() - g.started)
         metrics.http_requests.labels(service, endpoint, request.method, str(response.status_code)).inc()
+        if response.status_code == 429:
+            metrics.rate_limited.labels(service, endpoint).inc()
         if request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

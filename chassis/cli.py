@@ -107,16 +107,22 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
 
     @job_group.command("loop")
     @click.option("--tick", type=float, default=30.0, help="seconds between looks at what is due")
-    def loop_jobs(tick: float) -> None:
+    @click.option("--metrics-port", type=int, default=0, help="serve /metrics (last successes) on this port")
+    def loop_jobs(tick: float, metrics_port: int) -> None:
         """Every job at its interval until SIGINT/SIGTERM (make up; Kubernetes uses the CronJobs)."""
         import signal
         import threading
 
         from chassis import jobs
+        from chassis.runtime import HealthServer
+
+        health = HealthServer(runtime, metrics_port).start() if metrics_port else None
 
         done = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: done.set())
         click.echo(f"{runtime.name}: jobs {', '.join(jobs.jobs_of(runtime))} looping")
         jobs.loop(runtime, done, tick)
+        if health:
+            health.stop()
         runtime.db.dispose()

@@ -1,5 +1,6 @@
 """SQLAlchemy 2 engines and sessions for requests and message handlers; money stored as whole fen."""
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import BigInteger, Connection, DateTime, Engine, Integer, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
 from chassis.clock import to_utc
@@ -48,6 +50,28 @@ class UtcDateTime(TypeDecorator):
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
+class WaitCountingQueuePool(QueuePool):
+    """A QueuePool that knows how many checkouts are in progress: with the pool exhausted, they are waiting."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._waiting = 0
+        self._waiting_lock = threading.Lock()
+
+    def _do_get(self):
+        with self._waiting_lock:
+            self._waiting += 1
+        try:
+            return super()._do_get()
+        finally:
+            with self._waiting_lock:
+                self._waiting -= 1
+
+    def waiting(self) -> int:
+        # a checkout that finds an idle connection leaves at once; one still inside with none idle is waiting
+        return self._waiting if self.checkedin() == 0 else 0
+
+
 def _make_engine(url: str, pool_size: int, max_overflow: int | None = None, **options) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -79,6 +103,7 @@ def _make_engine(url: str, pool_size: int, max_overflow: int | None = None, **op
         max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_recycle=600,
         pool_reset_on_return=None,
+        poolclass=WaitCountingQueuePool,
         **options,
     )
     _ping_when_idle(engine)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import Counter
 from sqlalchemy import delete, select, text, tuple_
 
-from chassis import clock
+from chassis import clock, metrics
 from chassis.bus.tables import idempotency_keys, inbox, outbox
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chassis.jobs")
 
-job_runs = Counter("hall_job_runs_total", "Scheduled job runs", ["service", "job", "outcome"])
+job_runs = Counter("hall_job_runs_total", "Scheduled job runs", ["hall_service", "job", "outcome"])
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,7 @@ def run_job(runtime: "Runtime", job: Job) -> str:
             log.exception("%s %s failed", runtime.name, job.name)
             raise
         job_runs.labels(runtime.name, job.name, "done").inc()
+        metrics.job_last_success.labels(runtime.name, job.name).set(clock.wall_clock_timestamp())  # vs time()
         log.info("%s %s done in %.1fs: %s", runtime.name, job.name, time.monotonic() - started, summary)
         return f"{runtime.name} {job.name}: {summary}"
 

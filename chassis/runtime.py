@@ -41,6 +41,9 @@ class Runtime:
         self.on_thread_death: Callable[[str], None] | None = None
         self._schema_ok = False
         self._schema_checked: tuple[float, str | None] = (-1e9, None)
+        from chassis import state_metrics
+
+        state_metrics.register(self, business=False)
 
     @property
     def name(self) -> str:
@@ -99,6 +102,9 @@ class Runtime:
             self.consumer = ConsumerWorker(self.db, self.config, subscriptions)
             self._spawn(f"{self.name}-consumer", self.consumer.run)
         if relay:
+            from chassis import state_metrics
+
+            state_metrics.register(self, business=True)
             self.relay = OutboxRelay(self.db, self.config)
             self._spawn(f"{self.name}-relay", self.relay.run)
             for index, loop in enumerate(self.service.background_loops):
@@ -185,6 +191,9 @@ class Runtime:
         for thread in self.threads:
             thread.join(timeout)
         self.threads.clear()
+        from chassis import state_metrics
+
+        state_metrics.unregister(self)
         self.db.dispose()
 
 

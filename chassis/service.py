@@ -35,6 +35,8 @@ class Service:
     background_loops: tuple[Callable[[Runtime, Any], None], ...] = ()
     # scheduled jobs (chassis.jobs.Job), a callable so their modules load only when asked; prune is added to all
     jobs: Callable[[], tuple[Any, ...]] = field(default=lambda: ())
+    # sagas that wait for the system's next step (chassis.state_metrics.Waiting): counted and aged on /metrics
+    waiting: tuple[Any, ...] = ()
     # lines `make run` prints: demo logins and pages of this service
     demo_notes: tuple[str, ...] = ()
 

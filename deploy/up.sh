@@ -15,8 +15,9 @@ mkdir -p var
 [ -s var/certificate.key ] || head -c 32 /dev/urandom | base64 > var/certificate.key
 export HALL_CERTIFICATE_KEY="${HALL_CERTIFICATE_KEY:-$(cat var/certificate.key)}"
 
-# the edge is Debian's HAProxy (2.6); install it when it is missing
+# the edge is Debian's HAProxy (2.6), the monitoring Debian's Prometheus; install them when missing
 command -v haproxy >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; }
+command -v prometheus >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_open 5432 || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
@@ -34,6 +35,7 @@ done
 for service in accounts identity loans withdrawals notifications; do
   flask --app "services.${service}.app" seed
 done
-mkdir -p var/prom
+mkdir -p var/prom var/prometheus
 echo "宁夏住房公积金网上业务大厅 (make up): http://127.0.0.1:8000/ (HAProxy edge; metrics :8405/metrics) — Ctrl-C stops every process"
+echo "  Prometheus (every process, the alert rules): http://127.0.0.1:9090/  (alerts: /alerts; metrics: docs/metrics.md)"
 exec honcho start -f deploy/Procfile -d .

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 
 from waitress.server import create_server
 
-from chassis import clock
+from chassis import clock, metrics
 from chassis.auth import JwksKeys, TokenVerifier
 from chassis.config import data_dir
 from chassis.errors import ApiError
@@ -95,7 +95,10 @@ class EmbeddedGateway:
         extra = self._headers(environ, request_id, origin if origin in self.cors_origins else "")
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
 
+        backend = routes.match(method, path, dev=self.config.dev_inbox).service or "web"
+
         def answer(status: str, headers: list, exc_info=None):
+            metrics.edge_responses.labels(backend, status.split(" ", 1)[0]).inc()
             names = {name.lower() for name, _ in headers}
             return start_response(status, headers + [item for item in extra if item[0].lower() not in names], exc_info)
 

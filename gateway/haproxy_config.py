@@ -124,8 +124,11 @@ def _problem(status: int, code: str, detail: str) -> str:
 
 def _return(status: int, code: str, detail: str, condition: str, headers: dict[str, str] | None = None) -> str:
     extra = "".join(f" hdr {name} {_quote(value)}" for name, value in (headers or {}).items())
+    # a rate-limit refusal is a `deny` (same answer): the exporter counts it, haproxy_frontend_denied_req_total,
+    # which the 429-spike alert watches (a `return` is counted only among the 4xx)
+    action = "deny" if status == 429 else "return"
     return (
-        f"    http-request return status {status} content-type {_quote(PROBLEM_TYPE)} "
+        f"    http-request {action} status {status} content-type {_quote(PROBLEM_TYPE)} "
         f"lf-string {_quote(_problem(status, code, detail))}{extra} if {condition}"
     )
 

@@ -18,9 +18,9 @@ from chassis.db import UtcDateTime
 
 log = logging.getLogger("chassis.certificates")
 
-certificates_issued = Counter("hall_certificates_issued_total", "Certificates issued", ["service", "kind"])
+certificates_issued = Counter("hall_certificates_issued_total", "Certificates issued", ["hall_service", "kind"])
 # outcome: valid | expired | unknown (no such code) | signature_failed (a stored record was altered: alert)
-certificate_checks = Counter("hall_certificate_checks_total", "Certificate codes checked", ["service", "outcome"])
+certificate_checks = Counter("hall_certificate_checks_total", "Certificate codes checked", ["hall_service", "outcome"])
 
 
 def _new_id() -> str:

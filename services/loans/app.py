@@ -4,6 +4,7 @@ from chassis.bus import handles
 from chassis.revocation import follow_revocations
 from chassis.runtime import Runtime
 from chassis.service import Service
+from chassis.state_metrics import Waiting
 from services.accounts.events import ACCOUNT_CREDITED, ACCOUNT_DEBITED, DEPOSITOR_REGISTERED, STATUS_CHANGED
 from services.identity.events import SESSION_REVOKED
 from services.loans import consumers
@@ -51,6 +52,12 @@ service = Service(
     jobs=_jobs,
     demo_notes=(
         "贷款审核工作台 loan console : {base}/console/loans/  (officer1 / officer2 / approver1 / bank1, Demo123456)",
+    ),
+    # approved loans wait on the entrusted bank: the contract, the mortgage registration, the disbursement
+    waiting=(
+        Waiting(
+            "loan_bank_steps", "loan_applications", ("approved", "contract_signed", "mortgage_registered"), "updated_at"
+        ),
     ),
 )
 

@@ -5,6 +5,7 @@ from flask import Flask
 from chassis.bus import handles
 from chassis.runtime import Runtime
 from chassis.service import Service
+from chassis.state_metrics import Waiting
 from services.accounts.events import CONTACT_CHANGED, DEPOSITOR_REGISTERED
 from services.notifications import consumers
 from services.notifications.api import blueprints
@@ -51,6 +52,9 @@ service = Service(
     # the SMS sender runs beside the relay: in the worker process and in the embedded hall
     background_loops=(sender_loop,),
     demo_notes=("开发短信收件箱 dev SMS inbox: {base}/dev/sms",),
+    waiting=(
+        Waiting("sms_delivery", "sms_deliveries", ("queued", "sending"), since="requested_at", state_column="status"),
+    ),
 )
 
 

@@ -9,6 +9,7 @@ from chassis.errors import problem_response
 from chassis.revocation import follow_revocations
 from chassis.runtime import Runtime
 from chassis.service import Service
+from chassis.state_metrics import Waiting
 from services.accounts.events import (
     ACCOUNT_CREDITED,
     ACCOUNT_DEBITED,
@@ -71,6 +72,7 @@ service = Service(
     jobs=_jobs,
     background_loops=(payment_loop,),
     demo_notes=("提取业务后台 withdrawals console: {base}/console/withdrawals/  (wofficer1 / wofficer2, Demo123456)",),
+    waiting=(Waiting("withdrawal_payment", "applications", ("approved",), since="updated_at"),),
 )
 
 

@@ -16,7 +16,16 @@ K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = ("staging", "production")
 SERVICES = ("identity", "accounts", "loans", "withdrawals", "notifications")
 # kinds the platform's operators define (KEDA, External Secrets): no upstream schema to validate them against
-CUSTOM_KINDS = {"ScaledObject", "TriggerAuthentication", "ExternalSecret", "Gateway", "HTTPRoute"}
+CUSTOM_KINDS = {
+    "ScaledObject",
+    "TriggerAuthentication",
+    "ExternalSecret",
+    "Gateway",
+    "HTTPRoute",
+    "PodMonitor",
+    "ServiceMonitor",
+    "PrometheusRule",
+}
 
 
 def kubectl() -> str:

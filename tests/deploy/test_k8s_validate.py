@@ -55,6 +55,9 @@ def test_operator_objects_carry_what_their_operators_need(overlay):
                     assert all(("Service", backend["name"]) in names for backend in backends)
             else:
                 assert spec["gatewayClassName"] and spec["listeners"]
+        elif doc["kind"] in ("PodMonitor", "ServiceMonitor", "PrometheusRule"):  # tests/observability: the rest
+            assert doc["apiVersion"] == "monitoring.coreos.com/v1"
+            assert spec.get("selector") or spec.get("groups")
         else:
             assert doc["apiVersion"] == "external-secrets.io/v1beta1"
             assert spec["secretStoreRef"]["name"] and spec["target"]["name"] == doc["metadata"]["name"]

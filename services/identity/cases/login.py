@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chassis import metrics
 from chassis.bus import publish
 from services.identity.cases.keys import KeyRing
 from services.identity.cases.sessions import Grant, depositor_claims, revoke_subject, staff_claims, start_session
@@ -48,6 +49,7 @@ def _history(session: Session, center: str, key: str, now: datetime) -> list[pro
 
 
 def _record(session: Session, request: LoginRequest, center: str, key: str, user_id, result, now) -> None:
+    metrics.logins.labels("staff" if center == STAFF_CENTER else "depositor", result).inc()
     session.add(
         LoginAttempt(center=center, username_key=key, user_id=user_id, at=now, ip=request.ip[:64], result=result)
     )
@@ -87,6 +89,7 @@ def log_in(
         _record(session, request, center, key, user_id, "bad_password", now)
         if protection.failure_locks_account(attempts, now):
             locked_until = now + protection.DEFAULT_POLICY.lock_duration
+            metrics.lockouts.labels("staff" if staff else "depositor").inc()
             if isinstance(account, User):
                 # a locked account's logins end too: their access tokens are refused at once
                 revoke_subject(session, account.id, now, config.access_token_seconds)

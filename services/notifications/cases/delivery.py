@@ -10,7 +10,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from chassis import clock
+from chassis import clock, metrics
 from chassis.bus import Envelope, publish
 from chassis.db import Database
 from chassis.logs import correlation_id_var
@@ -226,6 +226,7 @@ def _record_sent(db: Database, delivery_id: str, message_id: str) -> None:
     with db.transaction() as session:
         delivery = session.get(SmsDelivery, delivery_id)
         delivery.status, delivery.sent_at = "sent", clock.now()
+        metrics.sms_sent.labels(delivery.template).inc()
         delivery.provider_message_id, delivery.next_attempt_at = message_id, None
         delivery.error_code = delivery.error = None
         _forget_secret(delivery)
@@ -262,6 +263,7 @@ def _record_failure(
                 stale_after=template.stale_after,
                 policy=policy,
             )
+        metrics.sms_failures.labels(code, "false" if retry_at is not None else "true").inc()
         if retry_at is not None:
             delivery.next_attempt_at, delivery.status = retry_at, "deferred"
             log.warning("sms provider error %s, retry %s scheduled", code, delivery.attempts)
