@@ -20,8 +20,10 @@ run: $(STAMP)
 	$(BIN)/python -m gateway.embedded
 
 ## make test: ruff, then every test (embedded and real RabbitMQ + PostgreSQL), then all of them again with the
-## hall's clock 400 days ahead: a test that can pass in only one month is a defect
+## hall's clock 400 days ahead: a test that can pass in only one month is a defect. Most tests wait on a broker,
+## a database or a browser rather than compute, so three workers share the two cores (each file stays on one worker).
 SHIFTED_TESTS ?=
+PYTEST_ARGS ?= -n 3 --dist loadfile
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	HALL_CLOCK_SHIFT=+400d HALL_STAGING_RUN=true $(BIN)/python -m pytest $(PYTEST_ARGS) $(SHIFTED_TESTS)
