@@ -21,12 +21,17 @@ run: $(STAMP)
 
 ## make test: ruff, then every test (embedded and real RabbitMQ + PostgreSQL), then all of them again with the
 ## hall's clock 400 days ahead: a test that can pass in only one month is a defect. Most tests wait on a broker,
-## a database or a browser rather than compute, so three workers share the two cores (each file stays on one worker).
+## a database or a browser rather than compute, so three workers share the two cores (each file stays on one
+## worker); the browser tests drive one embedded hall per process in sequence, so they run in a process of their own.
 SHIFTED_TESTS ?=
-PYTEST_ARGS ?= -n 3 --dist loadfile
+PYTEST_ARGS ?=
+PARALLEL ?= -n 3 --dist loadfile
+SHIFTED := HALL_CLOCK_SHIFT=+400d HALL_STAGING_RUN=true
 test: $(STAMP) lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	HALL_CLOCK_SHIFT=+400d HALL_STAGING_RUN=true $(BIN)/python -m pytest $(PYTEST_ARGS) $(SHIFTED_TESTS)
+	$(BIN)/python -m pytest $(PARALLEL) --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+	$(SHIFTED) $(BIN)/python -m pytest $(PARALLEL) --ignore=tests/browser $(PYTEST_ARGS) $(SHIFTED_TESTS)
+	$(SHIFTED) $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

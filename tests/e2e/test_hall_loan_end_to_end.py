@@ -23,7 +23,7 @@ APPLICATION = {
     "term_months": 120,
     "method": "equal_installment",
     "monthly_income": "9000.00",
-    "repayment_card": "6222021234567890123",
+    "repayment_card": "6222021234567890128",
     "entrusted_bank": "icbc",
     "house": {
         "address": "吴忠市利通区示范路8号",
