@@ -133,6 +133,10 @@ def _inbox_count(desk) -> int:
 def _worker_env(config, **settings) -> dict:
     """The hall's withdrawals settings as a worker process reads them from its environment."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("WITHDRAWALS_", "HALL_"))}
+    # the same clock as this process (a moved one in the staging pass of make test) and the same workstation switch
+    for key in ("HALL_CLOCK_SHIFT", "HALL_STAGING_RUN", "HALL_WORKSTATION"):
+        if key in os.environ:
+            env[key] = os.environ[key]
     for item in dataclasses.fields(config):
         value = settings.get(item.name, getattr(config, item.name))
         if isinstance(value, bool):
