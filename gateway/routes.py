@@ -49,7 +49,7 @@ PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", r"^/api/v1/identity/(captchas|sms-codes|registrations(/verify)?|password-resets(/verify)?)$"),
     ("POST", r"^/api/v1/identity/(sessions|sessions/refresh|staff-sessions)$"),
     ("GET", r"^/api/v1/[a-z]+/(openapi\.json|livez|readyz)$"),
-    ("GET", rf"^/api/v1/accounts/(centers|centers/{_ID}/branches|guides|guides/{_ID})$"),
+    ("GET", rf"^/api/v1/accounts/(centers|centers/{_ID}/branches|access-links|guides|guides/{_ID})$"),
     ("POST", r"^/api/v1/loans/calculator(/prepayment)?$"),
     ("GET", r"^/api/v1/loans/(rates|banks)$"),
     ("GET", rf"^/api/v1/withdrawals/(reasons|branches/{_ID}/slots)$"),

@@ -25,6 +25,13 @@ class AccountsConfig(CertificateSettings, ServiceConfig):
         )
     )
 
+    # the addresses the home page shows as links and QR codes (§5), beside the hall's own public_url; an empty one
+    # is not shown. The region's website is the manual's; a centre with its own sets "website" in centers.json.
+    official_website: str = "http://www.nxzfgjj.gov.cn"
+    wechat_url: str = ""
+    android_app_url: str = ""
+    ios_app_url: str = ""
+
     @property
     def interest_rules(self) -> InterestRules:
         return InterestRules(annual_rate=Decimal(self.interest_rate), day_basis=self.interest_day_basis)

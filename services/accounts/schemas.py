@@ -120,6 +120,17 @@ class BranchSchema(Schema):
     lng = fields.Float()
 
 
+class AccessLinksArgs(Schema):
+    center = fields.String(load_default=None, metadata={"description": "管理中心代码：官方网站取该中心的网站"})
+
+
+class AccessLinkSchema(Schema):
+    kind = fields.String(metadata={"description": "hall 本网厅 | website 官方网站 | wechat 公众号 | android | ios"})
+    label = fields.String()
+    url = fields.String()
+    qr_svg = fields.String(metadata={"description": "该地址的二维码（SVG，data: URI）"})
+
+
 class GuideArgs(Schema):
     center = fields.String(load_default=None)
     category = fields.String(load_default=None, validate=validate.OneOf(["loan", "withdrawal", "deposit", "other"]))

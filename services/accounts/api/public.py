@@ -5,9 +5,11 @@ from flask_smorest import Blueprint
 
 from chassis.certificates.api import PublicCertificateOut, not_found, public_answer
 from chassis.errors import ApiError
+from chassis.qr import qr_svg_data_uri
 from chassis.runtime import current_runtime
 from services.accounts import schemas
 from services.accounts.cases.certificates import verify
+from services.accounts.domain.access_links import access_links
 from services.accounts.domain.certificates import KIND_LABELS
 from services.accounts.domain.directory import default_directory
 from services.accounts.domain.guides import default_guides
@@ -30,6 +32,30 @@ def branches(code):
     if not directory.is_known(code):
         raise ApiError("CENTER_NOT_FOUND", f"不存在的管理中心：{code}", 404)
     return list(directory.branches(code))
+
+
+@blp.route("/access-links")
+@blp.arguments(schemas.AccessLinksArgs, location="query")
+@blp.response(200, schemas.AccessLinkSchema(many=True))
+def links(args):
+    """更多访问方式：本网厅、官方网站、微信公众号与手机APP的地址及其二维码（SVG）"""
+    config = current_runtime().config
+    directory = default_directory()
+    center = args.get("center")
+    if center and not directory.is_known(center):
+        raise ApiError("CENTER_NOT_FOUND", f"不存在的管理中心：{center}", 404)
+    website = (directory.center(center).website if center else None) or config.official_website
+    addresses = {
+        "hall": config.public_url.rstrip("/") + "/",
+        "website": website,
+        "wechat": config.wechat_url,
+        "android": config.android_app_url,
+        "ios": config.ios_app_url,
+    }
+    return [
+        {"kind": link.kind, "label": link.label, "url": link.url, "qr_svg": qr_svg_data_uri(link.url, link.label)}
+        for link in access_links(addresses)
+    ]
 
 
 @blp.route("/guides")

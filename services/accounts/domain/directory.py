@@ -31,6 +31,8 @@ class Center:
     short_name: str
     deposit_rules: DepositRules
     branches: tuple[Branch, ...]
+    # the centre's own website, where it has one apart from the region's (content/centers.json "website")
+    website: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def _center_from(record: dict) -> Center:
         )
         for branch in record["branches"]
     )
-    return Center(record["code"], record["name"], record["short_name"], rules, branches)
+    return Center(record["code"], record["name"], record["short_name"], rules, branches, record.get("website"))
 
 
 def load_directory(path: Path = CENTERS_FILE) -> Directory:
