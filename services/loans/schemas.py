@@ -5,6 +5,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from chassis.bank_cards import bank_card_problem
 from chassis.fields import Money as MoneyField
 from chassis.pii import is_valid_id_number, normalize_id_number
+from services.loans.domain.workflow import INSTALLMENT_LABELS
 
 Money = fields.Decimal(as_string=True)
 METHODS = ("equal_installment", "equal_principal")
@@ -160,6 +161,11 @@ class TimelineOut(Schema):
     opinion = fields.String(allow_none=True)
 
 
+class StepAheadOut(Schema):
+    state = fields.String()
+    label = fields.String()
+
+
 class ApplicationOut(Schema):
     id = fields.String()
     application_no = fields.String()
@@ -181,6 +187,7 @@ class ApplicationOut(Schema):
     contract_no = fields.String(allow_none=True)
     loan_id = fields.String(allow_none=True)
     can_cancel = fields.Boolean()
+    steps_ahead = fields.List(fields.Nested(StepAheadOut), metadata={"description": "尚待办理的环节（主流程）"})
     submitted_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Integer()
@@ -234,6 +241,7 @@ class LoanOut(Schema):
 class ScheduleRowOut(InstallmentOut):
     due_date = fields.Date()
     status = fields.String()
+    status_label = fields.Function(lambda row: INSTALLMENT_LABELS[row.status])
     penalty = Money
     paid_on = fields.Date(allow_none=True)
 

@@ -15,6 +15,7 @@ from services.loans.domain.workflow import (
     LoanStatus,
     Role,
     can_cancel,
+    steps_ahead,
 )
 from services.loans.models import Loan, LoanApplication
 
@@ -68,6 +69,7 @@ def describe(session: Session, config: LoansConfig, application: LoanApplication
         "contract_no": application.contract_no,
         "loan_id": loan_id,
         "can_cancel": can_cancel(state),
+        "steps_ahead": [{"state": ahead.value, "label": STATE_LABELS[ahead]} for ahead in steps_ahead(state)],
         "submitted_at": application.submitted_at,
         "updated_at": application.updated_at,
         "version": application.version,

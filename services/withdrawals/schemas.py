@@ -89,6 +89,11 @@ class TimelineOut(Schema):
     by = fields.String()
 
 
+class StepAheadOut(Schema):
+    state = fields.String()
+    label = fields.String()
+
+
 class ApplicationOut(Schema):
     id = fields.String()
     application_no = fields.String()
@@ -100,6 +105,8 @@ class ApplicationOut(Schema):
     fields_ = fields.Dict(data_key="fields")
     status = fields.String()
     status_label = fields.String()
+    can_cancel = fields.Boolean(metadata={"description": "申请人现在能否撤销"})
+    steps_ahead = fields.List(fields.Nested(StepAheadOut), metadata={"description": "尚待办理的环节（主流程）"})
     opinion = fields.String(allow_none=True)
     appointment_id = fields.String(allow_none=True)
     created_at = fields.String()
@@ -174,5 +181,6 @@ class AppointmentOut(Schema):
     slot_end = fields.String()
     status = fields.String()
     status_label = fields.String()
+    can_cancel = fields.Boolean(metadata={"description": "现在能否取消（预约时段开始前）"})
     application_id = fields.String(allow_none=True)
     materials = fields.List(fields.Nested(MaterialOut))

@@ -12,6 +12,8 @@ from services.withdrawals.domain.workflow import (
     ApplicationState,
     AppointmentState,
     allowed_targets,
+    applicant_may_cancel,
+    steps_ahead,
 )
 from services.withdrawals.models import Application
 
@@ -32,6 +34,10 @@ def application_out(case, timeline=None, staff: bool = False, allowed=()) -> dic
         "fields_": case.reason_fields,
         "status": case.state,
         "status_label": APPLICATION_LABELS[ApplicationState(case.state)],
+        "can_cancel": applicant_may_cancel(case.state),
+        "steps_ahead": [
+            {"state": state.value, "label": APPLICATION_LABELS[state]} for state in steps_ahead(case.state)
+        ],
         "opinion": case.opinion,
         "appointment_id": case.appointment_id,
         "created_at": stamp(case.created_at),
@@ -76,6 +82,9 @@ def appointment_out(appointment) -> dict:
         "slot_end": stamp(appointment.slot_end),
         "status": appointment.state,
         "status_label": APPOINTMENT_LABELS[AppointmentState(appointment.state)],
+        # a booking may be cancelled until its slot starts (workflow.advance_appointment refuses later)
+        "can_cancel": AppointmentState(appointment.state) is AppointmentState.BOOKED
+        and clock.to_china(clock.now()) < clock.to_china(appointment.slot_start),
         "application_id": appointment.application_id,
         "materials": materials_of(appointment),
     }

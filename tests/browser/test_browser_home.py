@@ -1,5 +1,6 @@
 """The home page (manual §5, issue 19): the official website's link, QR codes that read back as the links beside
-them, and the branches placed inside an outline of Ningxia by their coordinates."""
+them, and the branches placed inside an outline of Ningxia by their coordinates; password recovery's step change
+clears its notice."""
 
 import io
 
@@ -8,6 +9,8 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from chassis import clock
+from tests.browser.hall_steps import wait_for_sms_code
 from tests.browser.test_browser_hall_details import log_in_zhang
 
 pytestmark = pytest.mark.browser
@@ -58,3 +61,18 @@ def test_every_centres_branches_sit_inside_the_outline_of_ningxia(new_context, s
     for center in ("yinchuan", "nx-region", "shizuishan", "wuzhong", "guyuan", "zhongwei"):
         _markers_match_the_list(page, center)
     shot(page, "home-branch-map")
+
+
+def test_password_recovery_clears_the_code_sent_notice_on_the_next_step(new_context):
+    page = new_context().new_page()
+    page.goto("/#/recover")
+    page.locator("#rec-center").select_option("yinchuan")
+    page.locator("#rec-id-number").fill("640105198506153219")
+    page.locator("#rec-phone").fill("13895000001")
+    sent_at = clock.timestamp()
+    page.locator("#rec-send-sms").click()
+    expect(page.locator("#flash")).to_have_text("验证码已发送，请查收短信。")
+    page.locator("#rec-sms-code").fill(wait_for_sms_code(page, "13895000001", "找回", sent_at))
+    page.locator("#rec-next").click()
+    expect(page.locator("#rec-step-bar li[aria-current=step]")).to_contain_text("第二步")
+    expect(page.locator("#flash")).to_be_empty()  # the first step's notice is not the second's

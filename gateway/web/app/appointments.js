@@ -3,8 +3,7 @@
 import { api, itemsOf, newIdempotencyKey, session } from './api.js';
 import { h, loading, replace } from './dom.js';
 import { announce, busy, field, showErrors, validate, values } from './forms.js';
-import { APPOINTMENT_STATUS, label } from './format.js';
-import { keyValues, loadInto, openDialog, pageTitle, subnav, table } from './layout.js';
+import { confirmAction, keyValues, loadInto, pageTitle, subnav, table } from './layout.js';
 import { centerField, loadBranches } from './centers.js';
 import { href } from './router.js';
 import { WITHDRAWAL_PAGES, loadReasons, materialsList, reasonName } from './withdrawal-reasons.js';
@@ -223,11 +222,11 @@ export function appointmentList(container) {
             { label: '时段', format: (a) => slotLabel({ start: a.slot_start ?? a.start, end: a.slot_end ?? a.end }) },
             { label: '办理网点', format: (a) => a.branch_name || a.branch?.name || a.branch || '—' },
             { label: '提取原因', format: (a) => reasonName(a, reasons) },
-            { label: '状态', format: (a) => a.status_label || label(APPOINTMENT_STATUS, a.status) },
+            { label: '状态', format: (a) => a.status_label },
             {
               label: '操作',
               cell: (a) =>
-                a.status === 'booked'
+                a.can_cancel
                   ? h('button', { type: 'button', class: 'btn btn-light btn-small', dataset: { testid: 'appt-cancel', id: a.id }, on: { click: () => confirmCancel(a, reload) } }, '取消预约')
                   : '—',
             },
@@ -240,19 +239,15 @@ export function appointmentList(container) {
 }
 
 function confirmCancel(appointment, reload) {
-  const confirm = h('button', { type: 'button', class: 'btn btn-danger', id: 'cancel-confirm' }, '确认取消');
-  const { body, close } = openDialog({ title: '取消预约', id: 'cancel-dialog', content: h('p', {}, '确定要取消该预约吗？'), actions: [confirm] });
-  confirm.addEventListener('click', async () => {
-    confirm.disabled = true;
-    try {
-      await api.del(`/withdrawals/appointments/${encodeURIComponent(appointment.id)}`);
-      close();
+  confirmAction({
+    title: '取消预约',
+    question: '确定要取消该预约吗？',
+    confirmText: '确认取消',
+    act: () => api.del(`/withdrawals/appointments/${encodeURIComponent(appointment.id)}`),
+    done: () => {
       announce('预约已取消。', 'success');
       reload();
-    } catch (error) {
-      confirm.disabled = false;
-      replace(body, h('div', { class: 'error-box', role: 'alert' }, error.detail));
-    }
+    },
   });
 }
 

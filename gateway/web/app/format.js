@@ -93,41 +93,9 @@ export function month(value) {
   return m ? `${m[1]}年${m[2]}月` : String(value);
 }
 
-export const ACCOUNT_STATUS = { normal: '正常', sealed: '封存', frozen: '冻结', closed: '销户' };
 
-export const LOAN_STATUS = {
-  submitted: '已提交',
-  prereviewed: '预审通过（请携带材料到柜台）',
-  accepted: '柜台已受理',
-  preliminarily_approved: '初审通过',
-  approved: '中心审批通过',
-  contract_signed: '已签合同',
-  mortgage_registered: '抵押已登记',
-  disbursed: '已放款',
-  repaying: '还款中',
-  overdue: '逾期',
-  paid_off: '已结清',
-  rejected: '未通过',
-  cancelled: '已撤销',
-};
 
-export const WITHDRAWAL_STATUS = {
-  submitted: '已提交',
-  prereviewed: '预审通过',
-  accepted: '已受理',
-  approved: '审批通过',
-  paid: '已办结',
-  rejected: '未通过',
-  cancelled: '已撤销',
-  payment_failed: '支付失败',
-};
 
-export const APPOINTMENT_STATUS = {
-  booked: '已预约',
-  attended: '已到场办理',
-  missed: '爽约',
-  cancelled: '已取消',
-};
 
 export const METHOD = { equal_installment: '等额本息', equal_principal: '等额本金' };
 
@@ -142,16 +110,6 @@ export const ENTRY_KIND = {
   repayment: '还款',
 };
 
-export const ROLE = {
-  applicant: '申请人',
-  depositor: '申请人',
-  system: '系统',
-  loan_officer: '贷款经办',
-  loan_approver: '中心审批',
-  bank_officer: '委托银行',
-  withdrawal_officer: '提取经办',
-  admin: '管理员',
-};
 
 export const GUIDE_CATEGORY = { loan: '贷款', withdrawal: '提取', deposit: '缴存', other: '其他' };
 
@@ -265,7 +223,7 @@ const DATETIME_FIELDS = new Set(['created_at', 'submitted_at', 'updated_at', 'ti
 const PERCENT_FIELDS = new Set(['annual_rate', 'employer_ratio', 'unit_ratio', 'personal_ratio', 'employee_ratio']);
 
 /** A record's field as text, by the field's name: money, dates, rates, states, kinds. */
-export function formatField(key, value, statusMap = {}) {
+export function formatField(key, value) {
   if (value === null || value === undefined || value === '') return '—';
   if (MONEY_FIELDS.has(key)) return money(value);
   if (DATE_FIELDS.has(key)) return date(value);
@@ -273,7 +231,6 @@ export function formatField(key, value, statusMap = {}) {
   if (PERCENT_FIELDS.has(key)) return percent(value);
   if (key === 'month' || key === 'paid_up_to') return month(value);
   if (key === 'center') return centerName(value);
-  if (key === 'status') return label({ ...ACCOUNT_STATUS, ...statusMap }, value);
   if (key === 'kind') return label(ENTRY_KIND, value);
   if (key === 'method') return label(METHOD, value);
   if (typeof value === 'boolean') return yesNo(value);

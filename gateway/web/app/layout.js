@@ -47,7 +47,7 @@ export function keyValues(pairs, attrs = {}) {
  * Pairs for keyValues from a record: the listed keys first, then any other scalar field that has a
  * Chinese label. Nested objects (e.g. employer) are flattened one level.
  */
-export function describe(record, keys = [], statusMap = {}, labels = {}) {
+export function describe(record, keys = [], labels = {}) {
   const flat = {};
   for (const [key, value] of Object.entries(record || {})) {
     if (Array.isArray(value)) continue;
@@ -70,7 +70,7 @@ export function describe(record, keys = [], statusMap = {}, labels = {}) {
     // A code with its name beside it (entrusted_bank + entrusted_bank_name) shows once, as the name.
     if (flat[`${key}_name`] && allLabels[`${key}_name`]) continue;
     // Services send Chinese labels for their codes (status_label, method_label); those win.
-    const text = flat[`${key}_label`] || formatField(key, flat[key], statusMap);
+    const text = flat[`${key}_label`] || formatField(key, flat[key]);
     pairs.push([allLabels[key], text, `field-${key}`]);
   }
   return pairs;
@@ -197,4 +197,24 @@ export async function loadInto(container, load, build, onError) {
     if (onError) onError(error);
     return null;
   }
+}
+
+/**
+ * The one confirm dialog (撤销申请, 取消预约): `act()` runs on 确认; its refusal shows in the dialog, in the service's
+ * words, and the button may be pressed again; on success the dialog closes and `done()` follows.
+ */
+export function confirmAction({ title, question, confirmText, act, done }) {
+  const confirm = h('button', { type: 'button', class: 'btn btn-danger', id: 'cancel-confirm' }, confirmText);
+  const { body, close } = openDialog({ title, id: 'cancel-dialog', content: h('p', {}, question), actions: [confirm] });
+  confirm.addEventListener('click', async () => {
+    confirm.disabled = true;
+    try {
+      await act();
+      close();
+      done();
+    } catch (error) {
+      confirm.disabled = false;
+      replace(body, h('div', { class: 'error-box', role: 'alert' }, error.detail));
+    }
+  });
 }

@@ -1,10 +1,10 @@
 // 我要贷款 / 贷款信息 (manual §7.6, §8.2): applications and their progress, loans, schedule and repayment records.
 
 import { api, itemsOf } from './api.js';
-import { h, replace } from './dom.js';
+import { h } from './dom.js';
 import { announce } from './forms.js';
-import { LOAN_STATUS, formatField, label, money } from './format.js';
-import { describe, keyValues, loadInto, openDialog, pageTitle, subnav, table } from './layout.js';
+import { formatField, money } from './format.js';
+import { confirmAction, describe, keyValues, loadInto, pageTitle, subnav, table } from './layout.js';
 import { href, navigate } from './router.js';
 import { progressTimeline } from './timeline.js';
 import { recordList } from './records.js';
@@ -15,12 +15,6 @@ export const LOAN_PAGES = [
   { path: '/loans/calculator', label: '贷款计算器', id: 'subnav-calculator' },
 ];
 
-const LOAN_FLOW = [
-  'submitted', 'prereviewed', 'accepted', 'preliminarily_approved', 'approved', 'contract_signed',
-  'mortgage_registered', 'disbursed',
-];
-const SCHEDULE_STATUS = { paid: '已还', due: '待还', overdue: '逾期', pending: '未到期', scheduled: '未到期' };
-const CANCELLABLE = new Set(['submitted', 'prereviewed', 'accepted', 'preliminarily_approved']);
 const FLOW_CHART = ['咨询', '网厅预申请', '审核审批', '签订合同', '抵押登记', '贷款发放', '贷款归还'];
 
 const LOAN_KEYS = [
@@ -35,7 +29,7 @@ const APPLICATION_KEYS = [
 ];
 
 function loanStatus(loan) {
-  const text = loan.status_label || label(LOAN_STATUS, loan.status);
+  const text = loan.status_label;
   return loan.overdue ? `${text}（逾期）` : text;
 }
 
@@ -60,7 +54,7 @@ export function loansOverview(container, prefix) {
           { key: 'submitted_at', label: '提交时间', format: (a) => formatField('submitted_at', a.submitted_at || a.created_at) },
           { key: 'amount', label: '申请金额', numeric: true },
           { key: 'term_months', label: '期限（月）', numeric: true },
-          { label: '状态', format: (a) => a.status_label || label(LOAN_STATUS, a.status) },
+          { label: '状态', format: (a) => a.status_label },
           {
             label: '操作',
             cell: (a) => h('a', { href: href(`/loans/applications/${encodeURIComponent(a.id)}`), class: 'btn btn-light btn-small', dataset: { testid: 'application-progress', id: a.id } }, '查看进度'),
@@ -144,7 +138,7 @@ function renderLoan({ page, params, query }) {
     h('p', {}, h('a', { href: href('/loans'), id: 'loan-back' }, '‹ 返回我的贷款信息')),
   );
   if (tab === 'detail') {
-    loadInto(body, () => api.get(base), (loan) => keyValues(describe(loan, LOAN_KEYS, LOAN_STATUS, { amount: '贷款金额' }), { id: 'loan-fields' }));
+    loadInto(body, () => api.get(base), (loan) => keyValues(describe(loan, LOAN_KEYS, { amount: '贷款金额' }), { id: 'loan-fields' }));
   } else if (tab === 'schedule') {
     loadInto(
       body,
@@ -158,7 +152,7 @@ function renderLoan({ page, params, query }) {
             { key: 'principal', label: '本金', numeric: true },
             { key: 'interest', label: '利息', numeric: true },
             { key: 'remaining', label: '剩余本金', numeric: true },
-            { label: '状态', format: (r) => r.status_label || (r.status ? label(SCHEDULE_STATUS, r.status) : '—') },
+            { label: '状态', format: (r) => r.status_label },
           ],
           Array.isArray(data) ? data : data.schedule ?? itemsOf(data),
           { id: 'loan-schedule-table', caption: '还款计划' },
@@ -190,8 +184,7 @@ function renderLoan({ page, params, query }) {
       body,
       async () => {
         const loan = await api.get(base);
-        const applicationId = loan.application_id ?? loan.progress?.application_id ?? loan.application?.id;
-        const application = applicationId ? await api.get(`/loans/applications/${encodeURIComponent(applicationId)}`) : null;
+        const application = loan.application_id ? await api.get(`/loans/applications/${encodeURIComponent(loan.application_id)}`) : null;
         return { loan, application };
       },
       ({ loan, application }) =>
@@ -201,11 +194,7 @@ function renderLoan({ page, params, query }) {
           h('p', {}, `当前状态：${loanStatus(loan)}`),
           repaymentProgress(loan.progress),
           h('h2', {}, '贷款办理进度'),
-          progressTimeline(application?.timeline ?? loan.progress?.timeline ?? loan.timeline ?? [], {
-            flow: LOAN_FLOW,
-            statusMap: LOAN_STATUS,
-            status: application?.status ?? loan.status,
-          }),
+          progressTimeline(application?.timeline, { ahead: application?.steps_ahead }),
         ),
     );
   }
@@ -243,11 +232,11 @@ function renderApplication({ page, params }) {
     () => api.get(path),
     (app) => {
       const parts = [
-        keyValues(describe(app, APPLICATION_KEYS, LOAN_STATUS, { amount: '申请金额' }), { id: 'application-fields' }),
+        keyValues(describe(app, APPLICATION_KEYS, { amount: '申请金额' }), { id: 'application-fields' }),
         app.house ? h('h2', {}, '房屋信息') : null,
-        app.house ? keyValues(describe(app.house, ['address', 'area', 'price', 'first_home', 'new_house'], {}, HOUSE_LABELS)) : null,
+        app.house ? keyValues(describe(app.house, ['address', 'area', 'price', 'first_home', 'new_house'], HOUSE_LABELS)) : null,
         h('h2', {}, '办理进度'),
-        progressTimeline(app.timeline, { flow: LOAN_FLOW, statusMap: LOAN_STATUS, status: app.status, id: 'application-timeline' }),
+        progressTimeline(app.timeline, { ahead: app.steps_ahead, id: 'application-timeline' }),
       ];
       if (app.status === 'prereviewed') {
         parts.splice(
@@ -261,7 +250,7 @@ function renderApplication({ page, params }) {
           ),
         );
       }
-      if (app.can_cancel ?? CANCELLABLE.has(app.status)) {
+      if (app.can_cancel) {
         parts.push(h('div', { class: 'page-actions' }, h('button', { type: 'button', class: 'btn btn-danger', id: 'application-cancel', on: { click: () => confirmCancel(path, params.id) } }, '撤销申请')));
       }
       return parts;
@@ -272,24 +261,15 @@ function renderApplication({ page, params }) {
 const HOUSE_LABELS = { address: '房屋地址', area: '建筑面积（平方米）', price: '房屋总价', first_home: '是否首套住房', new_house: '是否新房' };
 
 function confirmCancel(path, id) {
-  const confirm = h('button', { type: 'button', class: 'btn btn-danger', id: 'cancel-confirm' }, '确认撤销');
-  const { body, close } = openDialog({
+  confirmAction({
     title: '撤销贷款申请',
-    id: 'cancel-dialog',
-    content: h('p', {}, '撤销后该申请将不再办理，确定要撤销吗？'),
-    actions: [confirm],
-  });
-  confirm.addEventListener('click', async () => {
-    confirm.disabled = true;
-    try {
-      await api.post(`${path}/cancel`, {});
-      close();
+    question: '撤销后该申请将不再办理，确定要撤销吗？',
+    confirmText: '确认撤销',
+    act: () => api.post(`${path}/cancel`, {}),
+    done: () => {
       announce('贷款申请已撤销。', 'success', { carry: true });
       navigate(`/loans/applications/${encodeURIComponent(id)}`);
-    } catch (error) {
-      confirm.disabled = false;
-      replace(body, h('div', { class: 'error-box', role: 'alert' }, error.detail));
-    }
+    },
   });
 }
 

@@ -11,7 +11,7 @@ export const PAGE_SIZE = 10;
 /**
  * Renders into `container`: the 起始日期/截止日期 filter, the table of `endpoint` for the range and page
  * held in the hash query, and pagination. Filters live in the URL so back/forward keep them.
- * options: {prefix, path, endpoint, columns, detailKeys, detailTitle, dateLabel, statusMap, query,
+ * options: {prefix, path, endpoint, columns, detailKeys, detailTitle, dateLabel, query,
  *   detailFromRow (no `/<id>` endpoint: the dialog shows the row itself)}
  */
 export function recordList(container, options) {
@@ -77,12 +77,12 @@ async function loadPage(results, options, page) {
 
 /** 查看详情: fetches `<endpoint>/<id>` and shows every labelled field in a dialog. */
 async function showDetail(options, row) {
-  const { endpoint, detailKeys = [], detailTitle = '详细信息', statusMap, detailFromRow = false } = options;
+  const { endpoint, detailKeys = [], detailTitle = '详细信息', detailFromRow = false } = options;
   const { body } = openDialog({ title: detailTitle, id: 'detail-dialog', content: loading('正在加载…') });
   try {
     const record = !detailFromRow && row.id !== undefined ? await api.get(`${endpoint}/${encodeURIComponent(row.id)}`) : row;
-    replace(body, keyValues(describe(record, detailKeys, statusMap), { id: 'detail-fields' }));
+    replace(body, keyValues(describe(record, detailKeys), { id: 'detail-fields' }));
   } catch (error) {
-    replace(body, h('div', { class: 'error-box', role: 'alert' }, error.detail), keyValues(describe(row, detailKeys, statusMap)));
+    replace(body, h('div', { class: 'error-box', role: 'alert' }, error.detail), keyValues(describe(row, detailKeys)));
   }
 }

@@ -3,39 +3,15 @@
 import { api, itemsOf, newIdempotencyKey } from './api.js';
 import { h, replace } from './dom.js';
 import { announce, busy, field, isValidIdNumber, normalizeBankCard, rules, showErrors, validate, values } from './forms.js';
-import { FIELD_LABELS, WITHDRAWAL_STATUS, formatField, label, money } from './format.js';
-import { describe, keyValues, loadInto, openDialog, pageTitle, subnav, table } from './layout.js';
+import { formatField, money } from './format.js';
+import { confirmAction, describe, keyValues, loadInto, pageTitle, subnav, table } from './layout.js';
 import { href, navigate } from './router.js';
 import { progressTimeline } from './timeline.js';
 import { appointmentList } from './appointments.js';
 import { WITHDRAWAL_PAGES, loadReasons, materialsList, reasonName } from './withdrawal-reasons.js';
 
-const FLOW = ['submitted', 'prereviewed', 'accepted', 'approved', 'paid'];
-const CANCELLABLE = new Set(['submitted', 'prereviewed', 'accepted']);
 const MONEY = /^\d{1,9}(\.\d{1,2})?$/;
 
-/** Extra fields per national reason code, for a service that does not describe its own `fields`. */
-const FALLBACK_FIELDS = {
-  '01': [
-    { name: 'contract_no', label: '购房合同编号', kind: 'text' },
-    { name: 'house_price', label: '房屋总价', kind: 'money' },
-  ],
-  '07': [
-    { name: 'monthly_rent', label: '月租金', kind: 'money' },
-    { name: 'lease_start', label: '租赁起始日期', kind: 'date' },
-    { name: 'lease_end', label: '租赁截止日期', kind: 'date' },
-  ],
-  '09': [{ name: 'expenses', label: '医疗费用', kind: 'money' }],
-};
-
-function ruleLines(reason) {
-  const rules = reason.rule_lines ?? reason.rules;
-  return Array.isArray(rules) ? rules.map(String) : [];
-}
-
-function closesAccount(reason) {
-  return Boolean(reason?.closes_account ?? reason?.whole_balance ?? reason?.rules?.whole_balance);
-}
 
 function flowChart(title, steps, id) {
   return h('div', { class: 'flow-block' }, h('h3', {}, title), h('ol', { class: 'flow-chart', id }, steps.map((s) => h('li', {}, s))));
@@ -65,7 +41,7 @@ function renderReasons({ page }) {
         reason.description ? h('p', {}, reason.description) : null,
         h('h4', {}, '需携带材料'),
         materialsList(reason.materials, `materials-${reason.code}`),
-        ruleLines(reason).length ? [h('h4', {}, '办理条件'), h('ul', { class: 'rules' }, ruleLines(reason).map((r) => h('li', {}, r)))] : null,
+        reason.rules.length ? [h('h4', {}, '办理条件'), h('ul', { class: 'rules' }, reason.rules.map((r) => h('li', {}, r)))] : null,
         h(
           'div',
           { class: 'row-actions' },
@@ -133,9 +109,9 @@ function renderApply({ page, query }) {
       return;
     }
     replace(materials, h('p', {}, h('strong', {}, `${reason.name}：请携带以下材料到柜台办理`)), materialsList(reason.materials, 'wd-materials'));
-    const specs = reason.fields ?? FALLBACK_FIELDS[reason.code] ?? [];
+    const specs = reason.fields;
     if (specs.length) extra.append(h('fieldset', {}, h('legend', {}, `${reason.name}信息`), specs.map(extraField)));
-    const whole = closesAccount(reason);
+    const whole = reason.closes_account;
     amountInput.readOnly = whole;
     if (whole) {
       amountInput.value = available ?? '';
@@ -163,7 +139,7 @@ function renderApply({ page, query }) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const reason = chosen();
-    const specs = reason ? (reason.fields ?? FALLBACK_FIELDS[reason.code] ?? []) : [];
+    const specs = reason ? reason.fields : [];
     const checks = {
       reason: (v) => (v ? null : '请选择提取原因'),
       amount: (v) => (MONEY.test(v || '') && Number(v) > 0 ? null : '请输入正确的提取金额（元，最多两位小数）'),
@@ -218,7 +194,7 @@ function renderMine({ page }) {
           { label: '提交时间', format: (a) => formatField('created_at', a.created_at || a.submitted_at) },
           { label: '提取原因', format: (a) => reasonName(a, reasons) },
           { key: 'amount', label: '提取金额', numeric: true },
-          { label: '状态', format: (a) => a.status_label || label(WITHDRAWAL_STATUS, a.status) },
+          { label: '状态', format: (a) => a.status_label },
           {
             label: '操作',
             cell: (a) => h('a', { href: href(`/withdrawals/applications/${encodeURIComponent(a.id)}`), class: 'btn btn-light btn-small', dataset: { testid: 'wd-application-progress', id: a.id } }, '查看进度'),
@@ -240,14 +216,14 @@ function renderApplication({ page, params }) {
     () => Promise.all([api.get(path), loadReasons().catch(() => [])]),
     ([app, reasons]) => [
       keyValues(
-        describe({ ...app, reason_name: reasonName(app, reasons) }, ['application_no', 'status', 'reason_name', 'amount', 'bank_card', 'created_at'], WITHDRAWAL_STATUS, { reason: '', amount: '提取金额' }),
+        describe({ ...app, reason_name: reasonName(app, reasons) }, ['application_no', 'status', 'reason_name', 'amount', 'bank_card', 'created_at'], { reason: '', amount: '提取金额' }),
         { id: 'wd-application-fields' },
       ),
       reasonFieldValues(app, reasons),
       app.materials?.length ? [h('h2', {}, '需携带材料'), materialsList(app.materials, 'wd-application-materials')] : null,
       h('h2', {}, '办理进度'),
-      progressTimeline(app.timeline, { flow: FLOW, statusMap: WITHDRAWAL_STATUS, status: app.status, id: 'wd-timeline' }),
-      CANCELLABLE.has(app.status)
+      progressTimeline(app.timeline, { ahead: app.steps_ahead, id: 'wd-timeline' }),
+      app.can_cancel
         ? h('div', { class: 'page-actions' }, h('button', { type: 'button', class: 'btn btn-danger', id: 'wd-cancel', on: { click: () => confirmCancel(path) } }, '撤销申请'))
         : null,
     ],
@@ -258,29 +234,25 @@ function renderApplication({ page, params }) {
 function reasonFieldValues(app, reasons) {
   const values = Object.entries(app.fields || {}).filter(([, v]) => v !== null && v !== '' && typeof v !== 'object');
   if (!values.length) return null;
-  const specs = reasons.find((r) => r.code === app.reason)?.fields ?? FALLBACK_FIELDS[app.reason] ?? [];
+  const specs = reasons.find((r) => r.code === app.reason)?.fields ?? [];
   const pairs = values.map(([name, value]) => {
     const spec = specs.find((f) => f.name === name);
     const text = spec?.kind === 'money' ? money(value) : spec?.kind === 'flag' ? (value ? '是' : '否') : formatField(name, value);
-    return [spec?.label || FIELD_LABELS[name] || name, text];
+    return [spec?.label ?? name, text];
   });
   return [h('h2', {}, '申请信息'), keyValues(pairs, { id: 'wd-application-reason-fields' })];
 }
 
 function confirmCancel(path) {
-  const confirm = h('button', { type: 'button', class: 'btn btn-danger', id: 'cancel-confirm' }, '确认撤销');
-  const { body, close } = openDialog({ title: '撤销提取申请', id: 'cancel-dialog', content: h('p', {}, '撤销后该申请将不再办理，确定要撤销吗？'), actions: [confirm] });
-  confirm.addEventListener('click', async () => {
-    confirm.disabled = true;
-    try {
-      await api.post(`${path}/cancel`, {});
-      close();
+  confirmAction({
+    title: '撤销提取申请',
+    question: '撤销后该申请将不再办理，确定要撤销吗？',
+    confirmText: '确认撤销',
+    act: () => api.post(`${path}/cancel`, {}),
+    done: () => {
       announce('提取申请已撤销。', 'success', { carry: true });
       navigate(path);
-    } catch (error) {
-      confirm.disabled = false;
-      replace(body, h('div', { class: 'error-box', role: 'alert' }, error.detail));
-    }
+    },
   });
 }
 

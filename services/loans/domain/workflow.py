@@ -156,6 +156,19 @@ def can_cancel(state: ApplicationState | str) -> bool:
     return step_between(ApplicationState(state), ApplicationState.CANCELLED) is not None
 
 
+def steps_ahead(state: ApplicationState | str) -> list[ApplicationState]:
+    """The states still to come on the flow chart's main line from `state` (no refusal, no cancellation)."""
+    refusals = (ApplicationState.REJECTED, ApplicationState.CANCELLED)
+    ahead: list[ApplicationState] = []
+    current = ApplicationState(state)
+    while (
+        nxt := next((s.target for s in STEPS if s.source == current and s.target not in refusals), None)
+    ) is not None:
+        ahead.append(nxt)
+        current = nxt
+    return ahead
+
+
 def preliminary_reviewer(history: Sequence[Transition]) -> str | None:
     """Who gave the preliminary opinion: the latest move into preliminarily_approved."""
     for transition in reversed(history):
@@ -218,6 +231,10 @@ class LoanStatus(StrEnum):
     @property
     def label(self) -> str:
         return {"repaying": "还款中", "paid_off": "已结清"}[self.value]
+
+
+# an installment of the schedule: due (not yet paid), overdue (past its date, unpaid), paid
+INSTALLMENT_LABELS = {"due": "待还", "overdue": "逾期", "paid": "已还"}
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,27 @@ APPOINTMENT_MOVES: tuple[Move, ...] = (
 FINISHED_APPLICATION_STATES = frozenset({_S.PAID, _S.REJECTED, _S.CANCELLED})
 FINISHED_APPOINTMENT_STATES = frozenset({_A.ATTENDED, _A.MISSED, _A.CANCELLED})
 
+# the main line of the manual's flow chart, without refusals and cancellations (what the progress page shows ahead)
+_REFUSALS = frozenset({_S.REJECTED, _S.CANCELLED})
+
+
+def applicant_may_cancel(state: ApplicationState | str) -> bool:
+    """Whether the depositor may still withdraw the application (until approval)."""
+    return any(m.source == state and m.target == _S.CANCELLED and m.role == APPLICANT for m in APPLICATION_MOVES)
+
+
+def steps_ahead(state: ApplicationState | str) -> list[ApplicationState]:
+    """The states still to come on the main line from `state`; none once the case is finished."""
+    ahead: list[ApplicationState] = []
+    current = ApplicationState(state)
+    while (
+        nxt := next((m.target for m in APPLICATION_MOVES if m.source == current and m.target not in _REFUSALS), None)
+    ) is not None:
+        ahead.append(ApplicationState(nxt))
+        current = nxt
+    return ahead
+
+
 # Why the system moved a case; the saga and the timeline tell the applicant which one happened.
 FUNDS_RESERVATION_FAILED, PAYMENT_FAILED = "funds_reservation_failed", "payment_failed"
 APPOINTMENT_ATTENDED = "appointment_attended"
