@@ -100,8 +100,13 @@ def test_someone_elses_application_is_not_found(world, application_body):
 def test_cancel_before_approval_but_not_after(world, application_body):
     headers = world.depositor_headers(ZHANG_WEI)
     first = world.client.post("/api/v1/loans/applications", json=application_body(), headers=headers).get_json()
+    # the page shows what the service says: the cancel button, and the steps still ahead with their labels
+    assert first["can_cancel"] is True
+    assert [step["state"] for step in first["steps_ahead"]][:2] == ["prereviewed", "accepted"]
+    assert first["steps_ahead"][0]["label"] == "预审通过（请携带材料到柜台）"
     cancelled = world.client.post(f"/api/v1/loans/applications/{first['id']}/cancel", headers=headers)
     assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    assert cancelled.get_json()["can_cancel"] is False and cancelled.get_json()["steps_ahead"] == []
     assert world.events("loans.application.cancelled") == ["loans.application.cancelled"]
 
     second = world.client.post("/api/v1/loans/applications", json=application_body(), headers=headers).get_json()
@@ -117,6 +122,9 @@ def test_cancel_before_approval_but_not_after(world, application_body):
             headers=world.staff_headers(who),
         )
         assert reply.status_code == 200, reply.get_json()
+    approved = world.client.get(f"/api/v1/loans/applications/{second['id']}", headers=headers).get_json()
+    assert approved["can_cancel"] is False
+    assert approved["steps_ahead"][0]["state"] == "contract_signed"
     refused = world.client.post(f"/api/v1/loans/applications/{second['id']}/cancel", headers=headers)
     assert refused.status_code == 409 and refused.get_json()["code"] == "ILLEGAL_TRANSITION"
 

@@ -60,6 +60,7 @@ def test_application_to_paid_off_loan(loans_world, application_body, mode):
     assert loan["monthly_payment"] == "10210.00"  # 10,000 principal + 210.00 interest at 2.10 % (≤ 5 years)
     schedule = world.client.get(f"/api/v1/loans/loans/{loan['id']}/schedule", headers=me).get_json()
     assert len(schedule) == 12 and sum(Decimal(row["principal"]) for row in schedule) == Decimal("120000.00")
+    assert {(row["status"], row["status_label"]) for row in schedule} == {("due", "待还")}
     assert world.events("loans.loan.disbursed") == ["loans.loan.disbursed"]
 
     first_due = date.fromisoformat(loan["first_due_date"])

@@ -119,12 +119,21 @@ def test_one_case_at_a_time_idempotent_replay_and_cancel(zhang):
     assert "WITHDRAWAL_IN_PROGRESS" in second.get_json()["failed_rules"]
 
     case_id = first.get_json()["id"]
+    assert first.get_json()["can_cancel"] is True
+    ahead = first.get_json()["steps_ahead"]
+    assert [(step["state"], step["label"]) for step in ahead] == [
+        ("prereviewed", "预审通过"),
+        ("accepted", "已受理"),
+        ("approved", "审批通过"),
+        ("paid", "已办结"),
+    ]
     listed = zhang.client.get("/api/v1/withdrawals/applications", headers=zhang.depositor(ACCOUNT)).get_json()
     assert listed["total"] == 1
     cancelled = zhang.client.post(
         f"/api/v1/withdrawals/applications/{case_id}/cancel", headers=zhang.depositor(ACCOUNT)
     )
     assert cancelled.get_json()["status"] == "cancelled"
+    assert cancelled.get_json()["can_cancel"] is False and cancelled.get_json()["steps_ahead"] == []
     # a cancelled case neither blocks a new one nor counts against the once-a-year rule
     assert zhang.submit(ACCOUNT, rent_body(amount="1500.00")).status_code == 201
 
@@ -144,6 +153,8 @@ def test_approval_is_never_by_the_officer_who_accepted(zhang):
     assert refused.status_code == 403 and refused.get_json()["code"] == "FOUR_EYES"
     approved = zhang.move(case_id, "approved", "wofficer2").get_json()
     assert approved["status"] == "approved" and approved["accepted_by"] == "staff:wofficer1"
+    seen = zhang.case(ACCOUNT, case_id)
+    assert seen["can_cancel"] is False and [step["state"] for step in seen["steps_ahead"]] == ["paid"]
 
 
 def test_rejection_needs_an_opinion_the_applicant_reads(zhang):

@@ -43,7 +43,7 @@ def test_booking_answers_with_materials_and_takes_a_place(desk):
     booked = _book(desk, day=day)
     assert booked.status_code == 201, booked.get_json()
     appointment = booked.get_json()
-    assert appointment["status"] == "booked" and appointment["branch_name"]
+    assert appointment["status"] == "booked" and appointment["branch_name"] and appointment["can_cancel"] is True
     assert "本人身份证" in [item["name"] for item in appointment["materials"]]
     assert _slots(desk, day)["09:00-10:00"] == 4
     again = _book(desk, day=day, start="10:00")
@@ -53,7 +53,7 @@ def test_booking_answers_with_materials_and_takes_a_place(desk):
     cancelled = desk.client.delete(
         f"/api/v1/withdrawals/appointments/{appointment['id']}", headers=desk.depositor(ACCOUNT)
     )
-    assert cancelled.get_json()["status"] == "cancelled"
+    assert cancelled.get_json()["status"] == "cancelled" and cancelled.get_json()["can_cancel"] is False
     assert _slots(desk, day)["09:00-10:00"] == 5
     assert _book(desk, day=day).status_code == 201  # the reason is free again
 
@@ -99,6 +99,9 @@ def test_unattended_past_appointments_become_missed_and_tomorrows_are_reminded(d
             .where(Appointment.id == soon["id"])
             .values(slot_start=tomorrow_start, slot_end=tomorrow_start + timedelta(hours=1))
         )
+    # a booking whose slot has begun can no longer be cancelled, and the page is told so
+    listed = desk.client.get("/api/v1/withdrawals/appointments", headers=desk.depositor(ACCOUNT)).get_json()
+    assert {item["id"]: item["can_cancel"] for item in listed["items"]} == {past["id"]: False, soon["id"]: True}
     cli = desk.hall.apps["withdrawals"].test_cli_runner()
     assert "1 appointment(s) marked missed" in cli.invoke(args=["mark-missed"]).output
     assert "1 reminder(s) due" in cli.invoke(args=["send-reminders"]).output
