@@ -8,13 +8,11 @@ import { href } from './router.js';
 import { loadCenters } from './centers.js';
 
 const BASIC_KEYS = [
-  'name', 'id_number', 'mobile', 'phone', 'center_name', 'center', 'account_no', 'employer_name', 'employer',
-  'employer_account_no', 'unit_account_no', 'email',
+  'name', 'id_number', 'mobile', 'center_name', 'account_no', 'employer_name', 'employer_account_no',
 ];
 const ACCOUNT_KEYS = [
-  'account_no', 'status', 'balance', 'available', 'reserved', 'deposit_base', 'base', 'employer_ratio',
-  'personal_ratio', 'unit_monthly', 'personal_monthly', 'monthly_amount', 'monthly_deposit', 'paid_up_to',
-  'opened_on', 'employer_name', 'employer',
+  'account_no', 'status', 'balance', 'available', 'reserved', 'deposit_base', 'employer_ratio',
+  'personal_ratio', 'unit_monthly', 'personal_monthly', 'monthly_amount', 'paid_up_to', 'opened_on', 'employer_name',
 ];
 
 export const ACCOUNT_PAGES = [

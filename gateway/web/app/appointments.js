@@ -16,15 +16,7 @@ function hhmm(value) {
 }
 
 function slotLabel(slot) {
-  if (slot.label) return slot.label;
-  return slot.end ? `${hhmm(slot.start)}-${hhmm(slot.end)}` : hhmm(slot.start) || '—';
-}
-
-function placesLeft(slot) {
-  const left = slot.places_left ?? slot.remaining ?? slot.available ?? slot.left;
-  if (left !== undefined) return Number(left);
-  if (slot.capacity !== undefined && slot.booked !== undefined) return Number(slot.capacity) - Number(slot.booked);
-  return null;
+  return slot.label ?? `${hhmm(slot.start)}-${hhmm(slot.end)}`;
 }
 
 function renderBook({ page, query }) {
@@ -96,7 +88,7 @@ function renderBook({ page, query }) {
     if (!keep) replace(slotArea, loading('正在查询可预约时段…'));
     try {
       const data = await api.get(`/withdrawals/branches/${encodeURIComponent(branchSelect.value)}/slots`, { date: dateInput.value });
-      slots = Array.isArray(data) ? data : data.slots ?? itemsOf(data);
+      slots = data.items;
       const choices = slotChoices(slots);
       if (chosen) {
         const radio = [...choices.querySelectorAll('input[name="slot"]')].find((r) => hhmm(slots[Number(r.value)].start) === chosen);
@@ -194,14 +186,14 @@ function slotChoices(slots) {
       'div',
       { class: 'slot-list' },
       slots.map((slot, index) => {
-        const left = placesLeft(slot);
-        const full = left !== null && left <= 0;
+        const left = slot.places_left;
+        const full = left <= 0;
         const id = `appt-slot-${index}`;
         return h(
           'span',
           { class: ['slot', full && 'slot-full'], dataset: { testid: 'slot', start: hhmm(slot.start) } },
           h('input', { type: 'radio', name: 'slot', value: String(index), id, disabled: full }),
-          h('label', { for: id }, h('span', { class: 'slot-time' }, slotLabel(slot)), h('span', { class: 'slot-left', dataset: { testid: 'slot-left' } }, left === null ? '' : full ? '已约满' : `剩余 ${left} 个`)),
+          h('label', { for: id }, h('span', { class: 'slot-time' }, slotLabel(slot)), h('span', { class: 'slot-left', dataset: { testid: 'slot-left' } }, full ? '已约满' : `剩余 ${left} 个`)),
         );
       }),
     ),
@@ -218,9 +210,9 @@ export function appointmentList(container) {
       ([data, reasons]) =>
         table(
           [
-            { label: '预约日期', format: (a) => a.date || String(a.slot_start || a.start || '—').slice(0, 10) },
-            { label: '时段', format: (a) => slotLabel({ start: a.slot_start ?? a.start, end: a.slot_end ?? a.end }) },
-            { label: '办理网点', format: (a) => a.branch_name || a.branch?.name || a.branch || '—' },
+            { label: '预约日期', format: (a) => String(a.slot_start).slice(0, 10) },
+            { label: '时段', format: (a) => slotLabel({ start: a.slot_start, end: a.slot_end }) },
+            { label: '办理网点', format: (a) => a.branch_name },
             { label: '提取原因', format: (a) => reasonName(a, reasons) },
             { label: '状态', format: (a) => a.status_label },
             {

@@ -99,19 +99,8 @@ export function month(value) {
 
 export const METHOD = { equal_installment: '等额本息', equal_principal: '等额本金' };
 
-export const ENTRY_KIND = {
-  regular: '汇缴',
-  regular_deposit: '汇缴',
-  deposit: '汇缴',
-  supplementary: '补缴',
-  supplementary_deposit: '补缴',
-  withdrawal: '提取',
-  interest: '结息',
-  repayment: '还款',
-};
 
 
-export const GUIDE_CATEGORY = { loan: '贷款', withdrawal: '提取', deposit: '缴存', other: '其他' };
 
 /** A label from a map, or the value itself when the API already speaks Chinese. */
 export function label(map, value) {
@@ -124,7 +113,7 @@ export function yesNo(value) {
   return value ? '是' : '否';
 }
 
-/** Chinese labels of the fields the API returns, for detail views of whatever a record carries. */
+/** Chinese labels of the fields the API returns (each name as the services' schemas spell it, no synonyms). */
 export const FIELD_LABELS = {
   name: '姓名',
   id_number: '身份证号',
@@ -133,9 +122,7 @@ export const FIELD_LABELS = {
   email: '电子邮箱',
   center: '所属中心',
   center_name: '所属中心',
-  employer: '单位名称',
   employer_name: '单位名称',
-  unit_account_no: '单位账号',
   employer_account_no: '单位账号',
   account_no: '个人账号',
   status: '状态',
@@ -146,13 +133,9 @@ export const FIELD_LABELS = {
   monthly_amount: '月缴存额',
   unit_monthly: '单位月缴存额',
   personal_monthly: '个人月缴存额',
-  monthly_deposit: '月缴存额',
-  base: '缴存基数',
   deposit_base: '缴存基数',
   employer_ratio: '单位缴存比例',
-  unit_ratio: '单位缴存比例',
   personal_ratio: '个人缴存比例',
-  employee_ratio: '个人缴存比例',
   paid_up_to: '缴至年月',
   month: '缴存年月',
   posted_on: '记账日期',
@@ -172,23 +155,16 @@ export const FIELD_LABELS = {
   method: '还款方式',
   annual_rate: '年利率',
   disbursed_on: '放款日期',
-  first_due_on: '首次还款日',
   first_due_date: '首次还款日',
   paid_off_on: '结清日期',
   penalty_accrued: '累计罚息',
   entrusted_bank_name: '委托银行',
-  maturity_on: '到期日',
-  remaining_principal: '剩余本金',
   outstanding_principal: '剩余本金',
-  remaining_periods: '剩余期数',
   monthly_payment: '月还款额',
   overdue: '是否逾期',
-  overdue_amount: '逾期金额',
   entrusted_bank: '委托银行',
-  bank_name: '委托银行',
   repayment_card: '还款银行卡',
   period: '期次',
-  due_on: '应还日期',
   due_date: '应还日期',
   paid_on: '还款日期',
   payment: '月供',
@@ -200,27 +176,22 @@ export const FIELD_LABELS = {
   submitted_at: '提交时间',
   updated_at: '更新时间',
   monthly_income: '月收入',
-  monthly_rent: '月租金',
-  lease_start: '租赁起始日期',
-  lease_end: '租赁截止日期',
-  house_price: '房屋总价',
-  expenses: '医疗费用',
   opinion: '审核意见',
 };
 
 const MONEY_FIELDS = new Set([
-  'balance', 'available', 'reserved', 'monthly_amount', 'monthly_deposit', 'base', 'deposit_base',
-  'amount', 'unit_amount', 'personal_amount', 'remaining_principal', 'outstanding_principal',
-  'monthly_payment', 'overdue_amount', 'payment', 'principal', 'interest', 'penalty', 'remaining',
-  'monthly_income', 'monthly_rent', 'house_price', 'expenses', 'price', 'first_payment',
+  'balance', 'available', 'reserved', 'monthly_amount', 'deposit_base',
+  'amount', 'unit_amount', 'personal_amount', 'outstanding_principal',
+  'monthly_payment', 'payment', 'principal', 'interest', 'penalty', 'remaining',
+  'monthly_income', 'price', 'first_payment',
   'total_interest', 'total_payment', 'total_principal', 'penalty_accrued', 'unit_monthly', 'personal_monthly',
 ]);
 const DATE_FIELDS = new Set([
-  'opened_on', 'posted_on', 'disbursed_on', 'first_due_on', 'maturity_on', 'due_on', 'due_date',
-  'paid_on', 'lease_start', 'lease_end', 'date', 'first_due_date', 'paid_off_on',
+  'opened_on', 'posted_on', 'disbursed_on', 'due_date',
+  'paid_on', 'date', 'first_due_date', 'paid_off_on',
 ]);
 const DATETIME_FIELDS = new Set(['created_at', 'submitted_at', 'updated_at', 'time', 'at', 'slot_start']);
-const PERCENT_FIELDS = new Set(['annual_rate', 'employer_ratio', 'unit_ratio', 'personal_ratio', 'employee_ratio']);
+const PERCENT_FIELDS = new Set(['annual_rate', 'employer_ratio', 'personal_ratio']);
 
 /** A record's field as text, by the field's name: money, dates, rates, states, kinds. */
 export function formatField(key, value) {
@@ -231,7 +202,6 @@ export function formatField(key, value) {
   if (PERCENT_FIELDS.has(key)) return percent(value);
   if (key === 'month' || key === 'paid_up_to') return month(value);
   if (key === 'center') return centerName(value);
-  if (key === 'kind') return label(ENTRY_KIND, value);
   if (key === 'method') return label(METHOD, value);
   if (typeof value === 'boolean') return yesNo(value);
   if (typeof value === 'object') return value.name ?? JSON.stringify(value);

@@ -2,13 +2,14 @@
 
 import { api, itemsOf, session } from './api.js';
 import { h } from './dom.js';
-import { GUIDE_CATEGORY, centerName, date, label } from './format.js';
+import { centerName, date } from './format.js';
 import { loadInto, pageTitle } from './layout.js';
 import { centerField, lastCenter, loadCenters } from './centers.js';
 import { href, navigate } from './router.js';
 import { renderMarkdown } from './markdown.js';
 
-const CATEGORIES = [['', '全部'], ...Object.entries(GUIDE_CATEGORY)];
+// the filter's choices (GuideArgs' categories), shown before any guide has loaded; each guide carries its category_label
+const CATEGORIES = [['', '全部'], ['loan', '贷款'], ['withdrawal', '提取'], ['deposit', '缴存'], ['other', '其他']];
 
 function updatedOf(guide) {
   return guide.updated ?? guide.updated_at ?? guide.published_on;
@@ -53,7 +54,7 @@ function renderList({ page, query }) {
             'li',
             { dataset: { testid: 'guide', id: g.id } },
             h('a', { href: href(`/guides/${encodeURIComponent(g.id)}`), class: 'guide-title' }, g.title),
-            h('span', { class: 'guide-meta' }, [g.category_label || label(GUIDE_CATEGORY, g.category), g.center && g.center !== 'all' ? centerName(g.center) : '全区通用', updatedOf(g) ? date(updatedOf(g)) : null].filter(Boolean).join(' · ')),
+            h('span', { class: 'guide-meta' }, [g.category_label, g.center && g.center !== 'all' ? centerName(g.center) : '全区通用', updatedOf(g) ? date(updatedOf(g)) : null].filter(Boolean).join(' · ')),
             g.summary ? h('p', { class: 'guide-summary' }, g.summary) : null,
           ),
         ),
@@ -73,7 +74,7 @@ function renderGuide({ page, params }) {
       title.textContent = guide.title || '办事指南';
       document.title = `${guide.title || '办事指南'} - 宁夏住房公积金网上业务大厅`;
       return [
-        h('p', { class: 'guide-meta', id: 'guide-meta' }, [guide.category_label || label(GUIDE_CATEGORY, guide.category), guide.center && guide.center !== 'all' ? centerName(guide.center) : '全区通用', updatedOf(guide) ? `更新于 ${date(updatedOf(guide))}` : null].filter(Boolean).join(' · ')),
+        h('p', { class: 'guide-meta', id: 'guide-meta' }, [guide.category_label, guide.center && guide.center !== 'all' ? centerName(guide.center) : '全区通用', updatedOf(guide) ? `更新于 ${date(updatedOf(guide))}` : null].filter(Boolean).join(' · ')),
         h('div', { class: 'markdown', id: 'guide-body' }, renderMarkdown(guide.body ?? guide.content ?? '')),
       ];
     },

@@ -19,13 +19,11 @@ const FLOW_CHART = ['咨询', '网厅预申请', '审核审批', '签订合同',
 
 const LOAN_KEYS = [
   'contract_no', 'application_no', 'status', 'overdue', 'amount', 'term_months', 'method', 'annual_rate', 'monthly_payment',
-  'disbursed_on', 'first_due_date', 'first_due_on', 'maturity_on', 'outstanding_principal', 'remaining_principal',
-  'remaining_periods', 'overdue_amount', 'penalty_accrued', 'paid_off_on', 'entrusted_bank_name', 'entrusted_bank',
-  'repayment_card',
+  'disbursed_on', 'first_due_date', 'outstanding_principal', 'penalty_accrued', 'paid_off_on', 'entrusted_bank_name',
 ];
 const APPLICATION_KEYS = [
   'application_no', 'status', 'name', 'id_number', 'amount', 'term_months', 'method', 'annual_rate', 'monthly_income',
-  'entrusted_bank_name', 'entrusted_bank', 'repayment_card', 'contract_no', 'submitted_at', 'created_at', 'updated_at',
+  'entrusted_bank_name', 'repayment_card', 'contract_no', 'submitted_at', 'updated_at',
 ];
 
 function loanStatus(loan) {
@@ -50,8 +48,8 @@ export function loansOverview(container, prefix) {
     (data) =>
       table(
         [
-          { label: '申请编号', format: (a) => a.application_no || a.id },
-          { key: 'submitted_at', label: '提交时间', format: (a) => formatField('submitted_at', a.submitted_at || a.created_at) },
+          { label: '申请编号', format: (a) => a.application_no },
+          { key: 'submitted_at', label: '提交时间', format: (a) => formatField('submitted_at', a.submitted_at) },
           { key: 'amount', label: '申请金额', numeric: true },
           { key: 'term_months', label: '期限（月）', numeric: true },
           { label: '状态', format: (a) => a.status_label },
@@ -74,7 +72,7 @@ export function loansOverview(container, prefix) {
           { key: 'amount', label: '贷款金额', numeric: true },
           { key: 'term_months', label: '期限（月）', numeric: true },
           { key: 'disbursed_on', label: '放款日期' },
-          { label: '剩余本金', numeric: true, format: (l) => money(l.remaining_principal ?? l.outstanding_principal ?? l.balance) },
+          { label: '剩余本金', numeric: true, format: (l) => money(l.outstanding_principal) },
           { label: '状态', format: loanStatus },
           {
             label: '操作',
@@ -147,14 +145,14 @@ function renderLoan({ page, params, query }) {
         table(
           [
             { key: 'period', label: '期次', numeric: true },
-            { label: '应还日期', format: (r) => formatField('due_date', r.due_date ?? r.due_on) },
+            { label: '应还日期', format: (r) => formatField('due_date', r.due_date) },
             { key: 'payment', label: '月供', numeric: true },
             { key: 'principal', label: '本金', numeric: true },
             { key: 'interest', label: '利息', numeric: true },
             { key: 'remaining', label: '剩余本金', numeric: true },
             { label: '状态', format: (r) => r.status_label },
           ],
-          Array.isArray(data) ? data : data.schedule ?? itemsOf(data),
+          data,
           { id: 'loan-schedule-table', caption: '还款计划' },
         ),
     );
@@ -171,9 +169,9 @@ function renderLoan({ page, params, query }) {
       detailFromRow: true,
       detailKeys: ['paid_on', 'posted_on', 'period', 'amount', 'principal', 'interest', 'penalty', 'remaining', 'summary'],
       columns: [
-        { label: '还款日期', format: (r) => formatField('paid_on', r.paid_on ?? r.posted_on) },
+        { label: '还款日期', format: (r) => formatField('paid_on', r.paid_on) },
         { key: 'period', label: '期次', numeric: true },
-        { label: '还款金额', numeric: true, format: (r) => money(r.amount ?? r.payment) },
+        { label: '还款金额', numeric: true, format: (r) => money(r.amount) },
         { key: 'principal', label: '本金', numeric: true },
         { key: 'interest', label: '利息', numeric: true },
         { key: 'penalty', label: '罚息', numeric: true },

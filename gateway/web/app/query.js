@@ -1,7 +1,7 @@
 // 信息查询 (manual §7): personal info, deposit records, withdrawal records, statement, and loan info.
 
 import { h } from './dom.js';
-import { formatField, label, ENTRY_KIND } from './format.js';
+import { formatField } from './format.js';
 import { pageTitle, subnav } from './layout.js';
 import { personalInfoSections } from './account.js';
 import { recordList } from './records.js';
@@ -82,7 +82,7 @@ function renderStatement({ page, query }) {
     detailKeys: ['posted_on', 'kind', 'summary', 'amount', 'balance', 'month', 'unit_amount', 'personal_amount', 'business_no'],
     columns: [
       { key: 'posted_on', label: '记账日期' },
-      { label: '业务类型', format: (row) => row.kind_label || label(ENTRY_KIND, row.kind) },
+      { label: '业务类型', format: (row) => row.kind_label },
       { key: 'summary', label: '摘要' },
       { label: '发生额', numeric: true, format: (row) => formatField('amount', row.amount) },
       { key: 'balance', label: '余额', numeric: true },

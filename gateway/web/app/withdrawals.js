@@ -128,7 +128,7 @@ function renderApply({ page, query }) {
   Promise.all([loadReasons(), api.get('/accounts/me/account').catch(() => ({}))])
     .then(([list, account]) => {
       reasons = list;
-      available = account.available ?? account.balance ?? null;
+      available = account.available ?? null;
       replace(select, h('option', { value: '' }, '请选择提取原因'), list.map((r) => h('option', { value: r.code, selected: r.code === query.reason }, `${r.code} ${r.name}`)));
       showReason();
     })
@@ -190,8 +190,8 @@ function renderMine({ page }) {
     ([data, reasons]) =>
       table(
         [
-          { label: '申请编号', format: (a) => a.application_no || a.id },
-          { label: '提交时间', format: (a) => formatField('created_at', a.created_at || a.submitted_at) },
+          { label: '申请编号', format: (a) => a.application_no },
+          { label: '提交时间', format: (a) => formatField('created_at', a.created_at) },
           { label: '提取原因', format: (a) => reasonName(a, reasons) },
           { key: 'amount', label: '提取金额', numeric: true },
           { label: '状态', format: (a) => a.status_label },
