@@ -23,6 +23,7 @@ class ReasonFieldOut(Schema):
     label = fields.String()
     kind = fields.String()
     choices = fields.List(fields.String())
+    max_length = fields.Integer(metadata={"description": "文字最长字数（服务端同样检查）"})
 
 
 class ReasonOut(Schema):
@@ -48,7 +49,13 @@ def reason_out(reason: WithdrawalReason) -> dict:
         "closes_account": reason.closes_account,
         "materials": [{"name": item.name, "note": item.note} for item in reason.materials],
         "fields_": [
-            {"name": spec.name, "label": spec.label, "kind": spec.kind.value, "choices": list(spec.choices)}
+            {
+                "name": spec.name,
+                "label": spec.label,
+                "kind": spec.kind.value,
+                "choices": list(spec.choices),
+                "max_length": spec.max_length,
+            }
             for spec in reason.fields
         ],
         "rules": reason.rule_lines(),

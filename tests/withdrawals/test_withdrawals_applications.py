@@ -185,5 +185,9 @@ def test_reasons_list_materials_and_rules_per_centre(zhang):
     rent = next(item for item in reasons["items"] if item["code"] == "07")
     assert any("1,800.00" in line for line in rent["rules"])
     assert {"monthly_rent", "lease_start", "lease_end"} <= {field["name"] for field in rent["fields"]}
+    # everything the form needs to draw a field comes with it: label, kind, choices, the length the server allows
+    assert all(set(field) == {"name", "label", "kind", "choices", "max_length"} for field in rent["fields"])
+    other = next(item for item in reasons["items"] if any(field["name"] == "description" for field in item["fields"]))
+    assert next(field for field in other["fields"] if field["name"] == "description")["max_length"] == 200
     assert rent["materials"][0]["name"] == "本人身份证"
     assert zhang.client.get("/api/v1/withdrawals/reasons?center=mars").status_code == 404

@@ -56,7 +56,7 @@ function renderReasons({ page }) {
 /** The reason's own fields (rent: monthly_rent, lease_start, lease_end; purchase: contract_no, house_price...). */
 function extraField(spec) {
   const id = `wd-field-${spec.name.replace(/_/g, '-')}`;
-  const common = { name: spec.name, id, label: spec.label || spec.name, required: spec.required !== false && spec.kind !== 'flag' };
+  const common = { name: spec.name, id, label: spec.label, required: spec.required !== false && spec.kind !== 'flag' };
   switch (spec.kind) {
     case 'money':
       return field({ ...common, label: `${common.label}（元）`, attrs: { inputmode: 'decimal', maxlength: 12 } });
@@ -65,11 +65,11 @@ function extraField(spec) {
     case 'flag':
       return field({ ...common, type: 'checkbox' });
     case 'choice':
-      return field({ ...common, type: 'select', options: [{ value: '', label: '请选择' }, ...(spec.choices || []).map((c) => ({ value: c, label: c }))] });
+      return field({ ...common, type: 'select', options: [{ value: '', label: '请选择' }, ...spec.choices.map((c) => ({ value: c, label: c }))] });
     case 'id_number':
       return field({ ...common, attrs: { maxlength: 18, autocomplete: 'off' } });
     default:
-      return field({ ...common, attrs: { maxlength: spec.max_length || 64 } });
+      return field({ ...common, attrs: { maxlength: spec.max_length } });
   }
 }
 
