@@ -64,6 +64,9 @@ def test_each_reasons_fields_are_the_ones_the_service_describes(new_context):
             f["name"] for f in reason["fields"]
         ]
         for spec in reason["fields"]:
+            if spec["kind"] == "text":
+                control = page.locator(f'#wd-extra-fields [name="{spec["name"]}"]')
+                expect(control).to_have_attribute("maxlength", str(spec["max_length"]))
             expect(
                 page.locator(f'#wd-extra-fields label[for="wd-field-{spec["name"].replace("_", "-")}"]')
             ).to_contain_text(spec["label"])

@@ -56,7 +56,7 @@ function renderReasons({ page }) {
 /** The reason's own fields (rent: monthly_rent, lease_start, lease_end; purchase: contract_no, house_price...). */
 function extraField(spec) {
   const id = `wd-field-${spec.name.replace(/_/g, '-')}`;
-  const common = { name: spec.name, id, label: spec.label, required: spec.required !== false && spec.kind !== 'flag' };
+  const common = { name: spec.name, id, label: spec.label, required: spec.kind !== 'flag' };
   switch (spec.kind) {
     case 'money':
       return field({ ...common, label: `${common.label}（元）`, attrs: { inputmode: 'decimal', maxlength: 12 } });
@@ -146,7 +146,7 @@ function renderApply({ page, query }) {
       bank_card: rules.bankCard,
     };
     for (const spec of specs) {
-      if (spec.kind === 'flag' || spec.required === false) continue;
+      if (spec.kind === 'flag') continue;
       checks[spec.name] =
         spec.kind === 'money'
           ? (v) => (MONEY.test(v || '') ? null : `请输入正确的${spec.label}`)
