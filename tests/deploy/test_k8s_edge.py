@@ -43,6 +43,10 @@ def test_haproxy_accepts_the_kubernetes_config(tmp_path):
     public = RSAAlgorithm.to_jwk(rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key(), True)
     write_keys({"keys": [{**public, "kid": "k1"}]}, tmp_path / "keys")
     text = KUBERNETES_EDGE_CONFIG.read_text().replace("/usr/local/etc/haproxy/keys", str(tmp_path / "keys"))
+    # the pod's shared emptyDir, where the feeder sidecar writes the revoked sessions before HAProxy starts
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "revoked-sessions.map").touch()
+    text = text.replace("/var/run/haproxy/", f"{tmp_path / 'run'}/")
     # names resolve only inside the cluster; init-addr none lets the check pass here
     (tmp_path / "haproxy.cfg").write_text(text)
     check = subprocess.run(["haproxy", "-c", "-f", str(tmp_path / "haproxy.cfg")], capture_output=True, text=True)

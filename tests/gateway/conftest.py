@@ -106,10 +106,16 @@ class HaproxyEdge:
         self.keys = tmp_path / "keys"
         self.refresh_keys()
         self.port = free_port()
+        # the revocation list starts empty; gateway/revocation_feeder.py fills it (tests/gateway/test_edge_revocation)
+        self.revoked_map = tmp_path / "revoked-sessions.map"
+        self.revoked_map.touch()
+        self.admin_socket = tmp_path / "admin.sock"
         self.settings = EdgeSettings(
             services=addresses,
             web=self._serve(web),
             keys_dir=str(self.keys),
+            revoked_map=str(self.revoked_map),
+            admin_socket=str(self.admin_socket),
             bind=f"127.0.0.1:{self.port}",
             metrics_bind=f"127.0.0.1:{free_port()}",
             cors_origins=(CORS_ORIGIN,),

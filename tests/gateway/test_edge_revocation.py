@@ -1,0 +1,186 @@
+"""Revocation at the edge: a logged-out session's access token is refused by HAProxy itself, at once.
+
+The real parts: identity, accounts and loans on RabbitMQ and PostgreSQL, served over HTTP; a real HAProxy from the
+generated config; the revocation feeder (gateway/revocation_feeder.py) as its own process, consuming
+identity.session.revoked from RabbitMQ and changing HAProxy's map through its runtime API."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import jwt
+import pytest
+import requests
+
+from chassis import clock
+from chassis.http import local_app, register_local_app
+from chassis.testing import wait_until
+from gateway.revocation_feeder import Feeder, FeederSettings, RuntimeApi
+from tests.gateway.conftest import STARTED, HaproxyEdge, Recorder, free_port
+
+LOGIN = {"center": "yinchuan", "username": "zhangwei01", "password": "Demo123456"}
+ME = "/api/v1/accounts/me/account"
+
+
+@pytest.fixture
+def real_edge(start_hall, rabbit_vhost, unique_exchange, tmp_path):
+    hall = start_hall(list(STARTED), mode="real")
+    hall.seed()
+    recorder = Recorder(local_app("accounts"))
+    register_local_app("accounts", recorder)
+    hall.accounts_recorder = recorder
+    edge = HaproxyEdge(hall, tmp_path)
+    edge.feeder_env = {
+        **os.environ,
+        "HALL_BROKER_URL": rabbit_vhost.url,
+        "HALL_EXCHANGE": unique_exchange,
+        "EDGE_IDENTITY_URL": f"http://{edge.settings.services['identity']}",
+        "EDGE_REVOKED_MAP": str(edge.revoked_map),
+        "EDGE_ADMIN_SOCKET": str(edge.admin_socket),
+        "EDGE_REVOCATIONS_METRICS_BIND": f"127.0.0.1:{free_port()}",
+        "EDGE_REVOCATIONS_RESYNC_SECONDS": "0.5",
+    }
+    edge.feeders = []
+    yield hall, edge
+    for feeder in edge.feeders:
+        _stop(feeder)
+    edge.stop()
+
+
+def _ready(edge) -> bool:
+    try:
+        return requests.get(f"http://{edge.feeder_env['EDGE_REVOCATIONS_METRICS_BIND']}/readyz", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def _start_feeder(edge, haproxy_running: bool = True) -> subprocess.Popen:
+    feeder = subprocess.Popen(
+        [sys.executable, "-m", "gateway.revocation_feeder"],
+        env=edge.feeder_env,
+        stdout=open(edge.tmp / "feeder.log", "ab"),
+        stderr=subprocess.STDOUT,
+    )
+    edge.feeders.append(feeder)
+    wait_until(lambda: _ready(edge), 20, 0.1, "the feeder loads identity's list")
+    if haproxy_running:
+        wait_until(lambda: _metric(edge, "hall_edge_revocation_last_sync_timestamp_seconds") > 0, 5, 0.1, "a sync")
+    return feeder
+
+
+def _stop(feeder: subprocess.Popen) -> None:
+    if feeder.poll() is None:
+        feeder.send_signal(signal.SIGTERM)
+        try:
+            feeder.wait(10)
+        except subprocess.TimeoutExpired:
+            feeder.kill()
+
+
+def _metric(edge, name: str, labels: str = "") -> float:
+    try:
+        text = requests.get(f"http://{edge.feeder_env['EDGE_REVOCATIONS_METRICS_BIND']}/metrics", timeout=2).text
+    except requests.RequestException:
+        return -1.0
+    found = re.search(rf"^{name}{re.escape(labels)} (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else -1.0
+
+
+def _login(edge) -> str:
+    reply = edge.request("POST", "/api/v1/identity/sessions", json=LOGIN)
+    assert reply.status == 201, reply.body
+    return reply.json()["access_token"]
+
+
+def _bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _sid(token: str) -> str:
+    return jwt.decode(token, options={"verify_signature": False})["sid"]
+
+
+def _refused_at_the_edge(edge, hall, token: str) -> None:
+    hall.accounts_recorder.seen.clear()
+    reply = edge.request("GET", ME, headers=_bearer(token))
+    assert reply.status == 401, reply.body
+    body = reply.json()
+    assert body["code"] == "TOKEN_REVOKED" and body["detail"] == "登录已退出或已失效，请重新登录"
+    assert body["request_id"] == reply.headers["x-request-id"]
+    assert reply.headers["x-refused-by"] == "edge"
+    assert hall.accounts_recorder.seen == [], "the request reached accounts: the edge did not refuse it"
+
+
+def test_a_logged_out_token_is_refused_at_the_edge_and_a_restarted_edge_still_refuses_it(real_edge):
+    hall, edge = real_edge
+    api = RuntimeApi(str(edge.admin_socket))
+    feeder = _start_feeder(edge)
+    assert _metric(edge, "hall_edge_revoked_sessions") == 0
+
+    token = _login(edge)
+    assert edge.request("GET", ME, headers=_bearer(token)).status == 200
+    assert hall.accounts_recorder.seen, "accounts answered the call"
+    other = _login(edge)  # another login of the same depositor stays alive
+
+    logged_out = time.monotonic()
+    assert edge.request("DELETE", "/api/v1/identity/sessions/current", headers=_bearer(token)).status == 204
+    wait_until(lambda: _sid(token) in api.entries(str(edge.revoked_map)), 15, 0.02, "the edge lists the sid")
+    listed_after = time.monotonic() - logged_out
+    _refused_at_the_edge(edge, hall, token)
+    assert edge.request("GET", ME, headers=_bearer(other)).status == 200
+    assert _metric(edge, "hall_edge_revoked_sessions") == 1
+    assert _metric(edge, "hall_edge_revocation_events_total", '{outcome="listed"}') == 1
+    assert 0 <= _metric(edge, "hall_edge_revocation_last_event_age_seconds") < 30
+    # the file HAProxy reads when it starts holds it too, with the time its tokens could live until
+    (entry,) = edge.revoked_map.read_text().splitlines()
+    sid, until = entry.split()
+    assert sid == _sid(token) and 0 < int(until) - clock.timestamp() <= 15 * 60 + 60
+
+    # a new edge replica: HAProxy and feeder both restarted on an empty map. The feeder loads identity's list.
+    _stop(feeder)
+    edge.process.send_signal(signal.SIGTERM)
+    edge.process.wait(20)
+    edge.revoked_map.write_text("")
+    _start_feeder(edge, haproxy_running=False)  # what the pod's startup probe waits for before HAProxy starts
+    assert edge.revoked_map.read_text().split() == [sid, until]
+    edge.process = edge._start()
+    edge._wait_up()
+    _refused_at_the_edge(edge, hall, token)
+    assert edge.request("GET", ME, headers=_bearer(other)).status == 200
+    print(f"\nlogout -> listed at the edge: {listed_after * 1000:.0f} ms")
+
+
+def test_entries_are_idempotent_and_live_only_as_long_as_a_token_could(real_edge):
+    hall, edge = real_edge
+    feeder = Feeder(FeederSettings.from_env(edge.feeder_env))
+    token = _login(edge)
+    sid = _sid(token)
+    until = int(clock.timestamp()) + 3
+    event = {"id": "e1", "type": "identity.session.revoked", "data": {"sid": sid, "until": _iso(until)}}
+    assert feeder.apply(event) == "listed"
+    assert feeder.apply(event) == "unchanged"  # the same event again (a redelivery) changes nothing
+    assert feeder.apply({**event, "data": {"sid": sid, "until": _iso(until - 1)}}) == "unchanged"
+    assert feeder.apply({"id": "e2", "data": {"sid": "x y", "until": _iso(until)}}) == "unchanged"
+    assert feeder.api.entries(str(edge.revoked_map)) == {sid: until}
+    _refused_at_the_edge(edge, hall, token)
+    # past `until` no token of the session can be valid: the edge lets it through (the services never heard of
+    # this revocation) and the feeder drops the entry from HAProxy and the file
+    wait_until(lambda: clock.timestamp() > until + 0.5, 6, 0.1, "the entry's time passes")
+    assert edge.request("GET", ME, headers=_bearer(token)).status == 200
+    assert feeder.sync()
+    assert feeder.api.entries(str(edge.revoked_map)) == {}
+    assert edge.revoked_map.read_text() == ""
+    # an entry HAProxy has that the list has not (left over) goes; one it lacks comes back
+    feeder.api.command(f"add map {edge.revoked_map} stale-sid {until + 600}")
+    feeder.remember("kept-sid", until + 600)
+    assert feeder.sync()
+    assert feeder.api.entries(str(edge.revoked_map)) == {"kept-sid": until + 600}
+
+
+def _iso(timestamp: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()
