@@ -8,7 +8,7 @@ Settings (environment):
   EDGE_BIND                public address (default 127.0.0.1:8000; `:8000` in a container)
   EDGE_METRICS_BIND        Prometheus exporter and /healthz (default 127.0.0.1:8405)
   EDGE_KEYS_DIR            current.pem, previous.pem and kids.map (written by `python -m gateway.edge_keys`)
-  EDGE_REVOKED_MAP         the revoked sessions' map file (sid -> until, Unix time), kept by gateway/revocation_feeder.py
+  EDGE_REVOKED_MAP         revoked sessions' map file (sid -> until, Unix time), kept by gateway/revocation_feeder.py
   EDGE_ADMIN_SOCKET        HAProxy's runtime API (a Unix socket): the feeder adds and removes revoked sessions there
   EDGE_TRUSTED_PROXIES     addresses (CIDRs) of a proxy in front of the edge whose X-Forwarded-For it believes
   EDGE_SERVER_MAXCONN      connections per service server; more requests wait in the edge's queue (default 32)
@@ -313,7 +313,7 @@ def render(settings: EdgeSettings) -> str:
     ]
     if settings.revoked_map:
         lines += [
-            "    # a revoked session (logout, password change or reset, lock): its sid is listed until its tokens expire",
+            "    # a revoked session (logout, password change or reset, lock): its sid listed until its tokens expire",
             "    http-request set-var(txn.sid) var(txn.bearer),jwt_payload_query('$.sid') if protected",
             f"    http-request set-var(txn.revoked_until) var(txn.sid),map_str_int({settings.revoked_map},0) "
             "if { var(txn.sid) -m found }",

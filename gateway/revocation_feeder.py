@@ -272,11 +272,7 @@ class Feeder:
             next_sync = 0.0
             while not self.stop_event.is_set():
                 if time.monotonic() >= next_sync:
-                    for sid in self.expire():
-                        try:
-                            self.withdraw(sid)
-                        except OSError:
-                            pass  # the sync below finds HAProxy away; a restarted one reads the file
+                    # expired entries leave the file and HAProxy; missing ones are put back
                     if self.sync():
                         self.last_sync.set(time.time())
                     next_sync = time.monotonic() + self.settings.resync_seconds

@@ -93,14 +93,14 @@ class EmbeddedEdge:
 class HaproxyEdge:
     kind = "haproxy"
 
-    def __init__(self, hall, tmp_path: Path):
+    def __init__(self, hall, tmp_path: Path, started: tuple[str, ...] = STARTED):
         if not shutil.which("haproxy"):
             pytest.fail("haproxy is not installed: apt-get install haproxy (Debian's 2.6)", pytrace=False)
         self.hall = hall
         self.tmp = tmp_path
         self.servers = []
         addresses = {name: f"127.0.0.1:{free_port()}" for name in routes.SERVICES}  # the others: closed ports
-        for name in STARTED:
+        for name in started:
             addresses[name] = self._serve(local_app(name))
         web = create_gateway(GatewayConfig(service="gateway", database_url="sqlite://"))
         self.keys = tmp_path / "keys"
