@@ -12,6 +12,12 @@ for _ in $(seq 1 120); do
   "$BIN/python" -m gateway.edge_keys --jwks-url "$HALL_JWKS_URL" --out "$EDGE_KEYS_DIR" && break
   sleep 1
 done
+# the revoked sessions: the feeder (Procfile: edge-revocations) keeps this map and changes the running HAProxy
+# through the admin socket; HAProxy needs the file to exist when it starts (the feeder fills it a moment later)
+EDGE_REVOKED_MAP=$(realpath -m "${EDGE_REVOKED_MAP:-$EDGE_DIR/revoked-sessions.map}")
+EDGE_ADMIN_SOCKET=$(realpath -m "${EDGE_ADMIN_SOCKET:-$EDGE_DIR/admin.sock}")
+export EDGE_REVOKED_MAP EDGE_ADMIN_SOCKET
+[ -e "$EDGE_REVOKED_MAP" ] || : > "$EDGE_REVOKED_MAP"
 "$BIN/python" -m gateway.haproxy_config --out "$EDGE_DIR/haproxy.cfg"
 haproxy -c -q -f "$EDGE_DIR/haproxy.cfg"
 exec haproxy -W -db -f "$EDGE_DIR/haproxy.cfg" -p "$EDGE_DIR/haproxy.pid"

@@ -70,7 +70,8 @@ class EdgeSettings:
             services=services,
             web=_address(env.get("EDGE_WEB_URL", "http://127.0.0.1:8010")),
             keys_dir=env.get("EDGE_KEYS_DIR", str(Path("var/edge/keys").resolve())),
-            revoked_map=env.get("EDGE_REVOKED_MAP", str(Path("var/edge/revoked-sessions.map").resolve())),
+            # absolute: the runtime API names a map by the path the config gives (the feeder resolves it alike)
+            revoked_map=os.path.abspath(env.get("EDGE_REVOKED_MAP", "var/edge/revoked-sessions.map")),
             admin_socket=env.get("EDGE_ADMIN_SOCKET", str(Path("var/edge/admin.sock").resolve())),
             bind=env.get("EDGE_BIND", "127.0.0.1:8000"),
             metrics_bind=env.get("EDGE_METRICS_BIND", "127.0.0.1:8405"),

@@ -27,6 +27,7 @@ EDGE_REVOCATIONS_QUEUE (a name prefix; the host name and process id are added), 
 (30).
 """
 
+import argparse
 import json
 import logging
 import os
@@ -79,7 +80,8 @@ class FeederSettings:
         return cls(
             broker_url=env.get("HALL_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
             identity_url=identity.rstrip("/"),
-            map_file=env.get("EDGE_REVOKED_MAP", str(Path("var/edge/revoked-sessions.map").resolve())),
+            # absolute, as gateway.haproxy_config writes it: the runtime API names a map by that path
+            map_file=os.path.abspath(env.get("EDGE_REVOKED_MAP", "var/edge/revoked-sessions.map")),
             admin_socket=env.get("EDGE_ADMIN_SOCKET", str(Path("var/edge/admin.sock").resolve())),
             exchange=env.get("HALL_EXCHANGE", "hall.events"),
             metrics_bind=env.get("EDGE_REVOCATIONS_METRICS_BIND", "127.0.0.1:9131"),
@@ -322,10 +324,16 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--metrics-port", type=int, help="serve /metrics here (the host of EDGE_REVOCATIONS_METRICS_BIND)"
+    )
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     feeder = Feeder(FeederSettings.from_env())
     host, _, port = feeder.settings.metrics_bind.rpartition(":")
+    port = args.metrics_port or port
     server = make_server(host or "0.0.0.0", int(port), feeder.metrics_app, handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     for signum in (signal.SIGTERM, signal.SIGINT):
