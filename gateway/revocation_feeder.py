@@ -193,6 +193,7 @@ class Feeder:
         path = Path(self.settings.map_file)
         with self._lock:
             text = "".join(f"{sid} {until}\n" for sid, until in sorted(self.until.items()))
+        path.parent.mkdir(parents=True, exist_ok=True)  # the edge pod's shared volume starts empty
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
         temporary.write_text(text, encoding="ascii")
         os.replace(temporary, path)
