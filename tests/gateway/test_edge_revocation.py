@@ -21,6 +21,7 @@ from chassis.http import local_app, register_local_app
 from chassis.testing import wait_until
 from gateway.revocation_feeder import Feeder, FeederSettings, RuntimeApi
 from tests.gateway.conftest import HaproxyEdge, Recorder, free_port
+from tests.observability.catalogue import feeder_metrics
 
 LOGIN = {"center": "yinchuan", "username": "zhangwei01", "password": "Demo123456"}
 ME = "/api/v1/identity/me"
@@ -136,6 +137,11 @@ def test_a_logged_out_token_is_refused_at_the_edge_and_a_restarted_edge_still_re
     assert _metric(edge, "hall_edge_revoked_sessions") == 1
     assert _metric(edge, "hall_edge_revocation_events_total", '{outcome="listed"}') == 1
     assert 0 <= _metric(edge, "hall_edge_revocation_last_event_age_seconds") < 30
+    # every metric docs/metrics.md lists for the feeder, with its type, and no other hall_* one
+    scraped = requests.get(f"http://{edge.feeder_env['EDGE_REVOCATIONS_METRICS_BIND']}/metrics", timeout=2).text
+    families = dict(re.findall(r"^# TYPE (hall_\S+) (\S+)$", scraped, re.MULTILINE))
+    families = {name: kind for name, kind in families.items() if not name.endswith("_created")}
+    assert families == feeder_metrics()
     # the file HAProxy reads when it starts holds it too, with the time its tokens could live until
     (entry,) = edge.revoked_map.read_text().splitlines()
     sid, until = entry.split()
