@@ -72,7 +72,8 @@ class EdgeSettings:
             keys_dir=env.get("EDGE_KEYS_DIR", str(Path("var/edge/keys").resolve())),
             # absolute: the runtime API names a map by the path the config gives (the feeder resolves it alike)
             revoked_map=os.path.abspath(env.get("EDGE_REVOKED_MAP", "var/edge/revoked-sessions.map")),
-            admin_socket=env.get("EDGE_ADMIN_SOCKET", str(Path("var/edge/admin.sock").resolve())),
+            # absolute: HAProxy reads a relative one as a host and port
+            admin_socket=os.path.abspath(env.get("EDGE_ADMIN_SOCKET", "var/edge/admin.sock")),
             bind=env.get("EDGE_BIND", "127.0.0.1:8000"),
             metrics_bind=env.get("EDGE_METRICS_BIND", "127.0.0.1:8405"),
             trusted_proxies=_items(env.get("EDGE_TRUSTED_PROXIES", "")),

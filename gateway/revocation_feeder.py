@@ -82,7 +82,7 @@ class FeederSettings:
             identity_url=identity.rstrip("/"),
             # absolute, as gateway.haproxy_config writes it: the runtime API names a map by that path
             map_file=os.path.abspath(env.get("EDGE_REVOKED_MAP", "var/edge/revoked-sessions.map")),
-            admin_socket=env.get("EDGE_ADMIN_SOCKET", str(Path("var/edge/admin.sock").resolve())),
+            admin_socket=os.path.abspath(env.get("EDGE_ADMIN_SOCKET", "var/edge/admin.sock")),
             exchange=env.get("HALL_EXCHANGE", "hall.events"),
             metrics_bind=env.get("EDGE_REVOCATIONS_METRICS_BIND", "127.0.0.1:9131"),
             queue_prefix=env.get("EDGE_REVOCATIONS_QUEUE", "edge.revoked-sessions"),
@@ -254,7 +254,8 @@ class Feeder:
         return "listed"
 
     def _queue(self) -> Queue:
-        exchange = Exchange(self.settings.exchange, type="topic", durable=True)
+        # passive: the hall's topology declares the exchange; the edge's broker user may not configure it
+        exchange = Exchange(self.settings.exchange, type="topic", durable=True, passive=True)
         name = f"{self.settings.queue_prefix}.{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
         return Queue(name, exchange=exchange, routing_key=EVENT, exclusive=True, auto_delete=True, durable=False)
 
