@@ -106,7 +106,7 @@ def _sid(token: str) -> str:
     return jwt.decode(token, options={"verify_signature": False})["sid"]
 
 
-def _refused_at_the_edge(edge, hall, token: str) -> None:
+def _refused_at_the_edge(edge, hall, token: str) -> dict:
     hall.recorder.seen.clear()
     reply = edge.request("GET", ME, headers=_bearer(token))
     assert reply.status == 401, reply.body
@@ -115,6 +115,7 @@ def _refused_at_the_edge(edge, hall, token: str) -> None:
     assert body["request_id"] == reply.headers["x-request-id"]
     assert reply.headers["x-refused-by"] == "edge"
     assert hall.recorder.seen == [], "the request reached identity: the edge did not refuse it"
+    return body
 
 
 def test_a_logged_out_token_is_refused_at_the_edge_and_a_restarted_edge_still_refuses_it(real_edge):
@@ -132,7 +133,11 @@ def test_a_logged_out_token_is_refused_at_the_edge_and_a_restarted_edge_still_re
     assert edge.request("DELETE", "/api/v1/identity/sessions/current", headers=_bearer(token)).status == 204
     wait_until(lambda: _sid(token) in api.entries(str(edge.revoked_map)), 15, 0.02, "the edge lists the sid")
     listed_after = time.monotonic() - logged_out
-    _refused_at_the_edge(edge, hall, token)
+    edge_refusal = _refused_at_the_edge(edge, hall, token)
+    # word for word what the services answer themselves (identity checks its own list)
+    direct = hall.client("identity").get(ME, headers=_bearer(token))
+    assert direct.status_code == 401
+    assert (direct.get_json()["code"], direct.get_json()["detail"]) == (edge_refusal["code"], edge_refusal["detail"])
     assert edge.request("GET", ME, headers=_bearer(other)).status == 200
     assert _metric(edge, "hall_edge_revoked_sessions") == 1
     assert _metric(edge, "hall_edge_revocation_events_total", '{outcome="listed"}') == 1
