@@ -70,7 +70,7 @@ def _start_feeder(edge, haproxy_running: bool = True) -> subprocess.Popen:
     edge.feeders.append(feeder)
     wait_until(lambda: _ready(edge), 20, 0.1, "the feeder loads identity's list")
     if haproxy_running:
-        wait_until(lambda: _metric(edge, "hall_edge_revocation_last_sync_timestamp_seconds") > 0, 5, 0.1, "a sync")
+        wait_until(lambda: _metric(edge, "hall_edge_revocation_last_sync_timestamp_seconds") > 0, 15, 0.1, "a sync")
     return feeder
 
 
