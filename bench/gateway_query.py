@@ -216,10 +216,14 @@ def main() -> None:
                 "EDGE_METRICS_BIND": f"127.0.0.1:{ports['metrics']}",
                 "EDGE_WEB_URL": f"http://127.0.0.1:{ports['web']}",
                 "EDGE_KEYS_DIR": str(work / "keys"),
+                # the revocation check runs as in production, on an empty list
+                "EDGE_REVOKED_MAP": str(work / "revoked-sessions.map"),
+                "EDGE_ADMIN_SOCKET": str(work / "admin.sock"),
                 # the stick tables still count every request, but must not refuse a benchmark's single user
                 "EDGE_RATE_LIMITS": "per_user=1000000000,per_ip=1000000000",
             }
         )
+        (work / "revoked-sessions.map").touch()
         # the access log costs what it costs in production; it goes to a file here, not the terminal
         (work / "haproxy.cfg").write_text(render(settings))
         with open(work / "haproxy.log", "wb") as log:

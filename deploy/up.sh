@@ -35,7 +35,7 @@ done
 for service in accounts identity loans withdrawals notifications; do
   flask --app "services.${service}.app" seed
 done
-mkdir -p var/prom var/prometheus
+mkdir -p var/prom var/prometheus var/edge
 echo "宁夏住房公积金网上业务大厅 (make up): http://127.0.0.1:8000/ (HAProxy edge; metrics :8405/metrics) — Ctrl-C stops every process"
 echo "  Prometheus (every process, the alert rules): http://127.0.0.1:9090/  (alerts: /alerts; metrics: docs/metrics.md)"
 exec honcho start -f deploy/Procfile -d .

@@ -8,6 +8,8 @@ Settings (environment):
   EDGE_BIND                public address (default 127.0.0.1:8000; `:8000` in a container)
   EDGE_METRICS_BIND        Prometheus exporter and /healthz (default 127.0.0.1:8405)
   EDGE_KEYS_DIR            current.pem, previous.pem and kids.map (written by `python -m gateway.edge_keys`)
+  EDGE_REVOKED_MAP         revoked sessions' map file (sid -> until, Unix time), kept by gateway/revocation_feeder.py
+  EDGE_ADMIN_SOCKET        HAProxy's runtime API (a Unix socket): the feeder adds and removes revoked sessions there
   EDGE_TRUSTED_PROXIES     addresses (CIDRs) of a proxy in front of the edge whose X-Forwarded-For it believes
   EDGE_SERVER_MAXCONN      connections per service server; more requests wait in the edge's queue (default 32)
   EDGE_RATE_LIMITS         per_user=N,sms_code=N,...: another limit for a rate class of gateway/routes.py
@@ -35,6 +37,9 @@ class EdgeSettings:
     services: dict[str, str]  # name -> host:port
     web: str
     keys_dir: str
+    # the revoked sessions (sid -> until) and the runtime API the feeder changes them through
+    revoked_map: str = ""
+    admin_socket: str = ""
     bind: str = "127.0.0.1:8000"
     metrics_bind: str = "127.0.0.1:8405"
     trusted_proxies: tuple[str, ...] = ()
@@ -65,6 +70,10 @@ class EdgeSettings:
             services=services,
             web=_address(env.get("EDGE_WEB_URL", "http://127.0.0.1:8010")),
             keys_dir=env.get("EDGE_KEYS_DIR", str(Path("var/edge/keys").resolve())),
+            # absolute: the runtime API names a map by the path the config gives (the feeder resolves it alike)
+            revoked_map=os.path.abspath(env.get("EDGE_REVOKED_MAP", "var/edge/revoked-sessions.map")),
+            # absolute: HAProxy reads a relative one as a host and port
+            admin_socket=os.path.abspath(env.get("EDGE_ADMIN_SOCKET", "var/edge/admin.sock")),
             bind=env.get("EDGE_BIND", "127.0.0.1:8000"),
             metrics_bind=env.get("EDGE_METRICS_BIND", "127.0.0.1:8405"),
             trusted_proxies=_items(env.get("EDGE_TRUSTED_PROXIES", "")),
@@ -156,6 +165,8 @@ def render(settings: EdgeSettings) -> str:
         f"    log {settings.log_target}",
         "    maxconn 4000",
         "    tune.ssl.default-dh-param 2048",
+        # the runtime API: the revocation feeder adds and removes revoked sessions (`add map`, `del map`)
+        *([f"    stats socket {settings.admin_socket} mode 600 level admin"] if settings.admin_socket else []),
         *(f"    {line}" for line in settings.extra_global),
         "",
         "defaults",
@@ -301,6 +312,20 @@ def render(settings: EdgeSettings) -> str:
             "protected !{ var(txn.exp),sub(txn.now) gt 0 }",
         ),
         "    http-request set-var(txn.sub) var(txn.bearer),jwt_payload_query('$.sub') if protected",
+    ]
+    if settings.revoked_map:
+        lines += [
+            "    # a revoked session (logout, password change or reset, lock): its sid listed until its tokens expire",
+            "    http-request set-var(txn.sid) var(txn.bearer),jwt_payload_query('$.sid') if protected",
+            f"    http-request set-var(txn.revoked_until) var(txn.sid),map_str_int({settings.revoked_map},0) "
+            "if { var(txn.sid) -m found }",
+            _return(
+                *_named("token_revoked"),
+                "protected { var(txn.revoked_until),sub(txn.now) gt 0 }",
+                {"X-Refused-By": "edge"},
+            ),
+        ]
+    lines += [
         "",
         "    # per verified user, else per IP, on every service route",
         "    http-request track-sc2 var(txn.sub) table st_per_user if { var(txn.sub) -m found }",
@@ -393,6 +418,9 @@ def kubernetes_settings() -> EdgeSettings:
         "HALL_SERVICE_URLS": data["HALL_SERVICE_URLS"],
         "EDGE_WEB_URL": "http://gateway:80",
         "EDGE_KEYS_DIR": "/usr/local/etc/haproxy/keys",
+        # shared with the revocation feeder's container (an emptyDir), which writes the map and uses the socket
+        "EDGE_REVOKED_MAP": "/var/run/haproxy/revoked-sessions.map",
+        "EDGE_ADMIN_SOCKET": "/var/run/haproxy/admin.sock",
         "EDGE_BIND": ":8000",
         "EDGE_METRICS_BIND": ":8405",
         "EDGE_TRUSTED_PROXIES": data.get("EDGE_TRUSTED_PROXIES", ""),

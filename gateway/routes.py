@@ -118,6 +118,9 @@ PROBLEMS = {
     "not_found": (404, "NOT_FOUND", "请求的资源不存在"),
     "unauthenticated": (401, "UNAUTHENTICATED", "请先登录"),
     "token_invalid": (401, "TOKEN_INVALID", "登录状态无效，请重新登录"),
+    # a session ended (logout, password change or reset, lock): the services' own refusal (chassis/auth.py),
+    # given by the edge when the token's sid is on its revocation list (gateway/revocation_feeder.py)
+    "token_revoked": (401, "TOKEN_REVOKED", "登录已退出或已失效，请重新登录"),
     "too_many": (429, "TOO_MANY_REQUESTS", "操作过于频繁，请稍后再试"),
     "too_large": (413, "PAYLOAD_TOO_LARGE", "请求内容过大"),
     "length_required": (411, "LENGTH_REQUIRED", "请求须注明内容长度"),

@@ -43,6 +43,10 @@ def test_haproxy_accepts_the_kubernetes_config(tmp_path):
     public = RSAAlgorithm.to_jwk(rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key(), True)
     write_keys({"keys": [{**public, "kid": "k1"}]}, tmp_path / "keys")
     text = KUBERNETES_EDGE_CONFIG.read_text().replace("/usr/local/etc/haproxy/keys", str(tmp_path / "keys"))
+    # the pod's shared emptyDir, where the feeder sidecar writes the revoked sessions before HAProxy starts
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "revoked-sessions.map").touch()
+    text = text.replace("/var/run/haproxy/", f"{tmp_path / 'run'}/")
     # names resolve only inside the cluster; init-addr none lets the check pass here
     (tmp_path / "haproxy.cfg").write_text(text)
     check = subprocess.run(["haproxy", "-c", "-f", str(tmp_path / "haproxy.cfg")], capture_output=True, text=True)
@@ -64,6 +68,29 @@ def test_the_edge_runs_locked_down_with_a_hashed_config_a_budget_and_an_autoscal
     generated = {item["name"]: item for item in kustomization.get("configMapGenerator", [])}
     assert generated["edge-config"]["files"] == ["edge/haproxy.cfg"]
     assert not generated["edge-config"].get("options", {}).get("disableNameSuffixHash")
+
+
+def test_the_revocation_feeder_starts_before_haproxy_and_shares_its_map_and_socket():
+    pod = _one("Deployment", "edge")["spec"]["template"]["spec"]
+    (feeder,) = pod["initContainers"]
+    assert feeder["restartPolicy"] == "Always"  # a native sidecar: HAProxy starts after its startup probe passes
+    assert feeder["args"] == ["python", "-m", "gateway.revocation_feeder"]
+    assert feeder["startupProbe"]["httpGet"] == {"path": "/readyz", "port": "revocations"}
+    env = {item["name"]: item["value"] for item in feeder["env"]}
+    config = KUBERNETES_EDGE_CONFIG.read_text()
+    assert f"map_str_int({env['EDGE_REVOKED_MAP']},0)" in config
+    assert f"stats socket {env['EDGE_ADMIN_SOCKET']} " in config
+    haproxy = pod["containers"][0]
+    for path in (env["EDGE_REVOKED_MAP"], env["EDGE_ADMIN_SOCKET"]):
+        mounts = [
+            (container["name"], mount["mountPath"])
+            for container in (feeder, haproxy)
+            for mount in container["volumeMounts"]
+            if mount["name"] == "run" and path.startswith(mount["mountPath"] + "/")
+        ]
+        assert {name for name, _ in mounts} == {"revocations", "haproxy"}, path
+    monitor = _one("PodMonitor", "hall-edge-revocations")
+    assert monitor["spec"]["podMetricsEndpoints"][0]["port"] == "revocations"
     assert _one("PodDisruptionBudget", "edge")["spec"]["minAvailable"] >= 1
     assert _one("HorizontalPodAutoscaler", "edge")["spec"]["minReplicas"] >= 2
 

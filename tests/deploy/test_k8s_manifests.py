@@ -56,7 +56,8 @@ def test_every_pod_meets_pod_security_restricted_and_mounts_no_token(overlay):
         assert spec["automountServiceAccountToken"] is False, where
         assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, where
         assert spec["securityContext"]["runAsNonRoot"] is True, where
-        for container in spec["containers"]:
+        # native sidecars (the edge's revocation feeder) are init containers that keep running
+        for container in spec["containers"] + spec.get("initContainers", []):
             context = container["securityContext"]
             assert context["allowPrivilegeEscalation"] is False, where
             assert context["readOnlyRootFilesystem"] is True, where
@@ -186,11 +187,16 @@ def test_each_service_reads_only_its_own_secret_from_the_platform(overlay):
     external = of_kind(docs, "ExternalSecret")
     for doc in workloads(docs):
         service = pod_labels(doc)["app.kubernetes.io/name"]
-        # the edge and the web app hold no secret at all; each service only its own
-        own = [f"{service}-secrets"] if service in SERVICES else []
-        for container in pod_spec(doc)["containers"]:
+        # the web app and HAProxy hold no secret at all; each service only its own; the edge's revocation feeder
+        # only its broker user (edge-secrets)
+        spec = pod_spec(doc)
+        for container in spec["containers"] + spec.get("initContainers", []):
+            own = [f"{service}-secrets"] if service in SERVICES else []
+            if (service, container["name"]) == ("edge", "revocations"):
+                own = ["edge-secrets"]
             secrets = [item["secretRef"]["name"] for item in container.get("envFrom", []) if "secretRef" in item]
-            assert secrets == own, doc["metadata"]["name"]
+            assert secrets == own, (doc["metadata"]["name"], container["name"])
+    assert [item["secretKey"] for item in external["edge-secrets"]["spec"]["data"]] == ["HALL_BROKER_URL"]
     for service in SERVICES:
         keys = {item["secretKey"] for item in external[f"{service}-secrets"]["spec"]["data"]}
         assert f"{service.upper()}_DATABASE_URL" in keys
@@ -212,7 +218,7 @@ def test_the_configuration_is_hashed_and_production_shaped(overlay):
 
 def test_production_runs_images_by_digest():
     for doc in workloads(render("production")):
-        for container in pod_spec(doc)["containers"]:
+        for container in pod_spec(doc)["containers"] + pod_spec(doc).get("initContainers", []):
             assert re.fullmatch(r"[\w./-]+@sha256:[0-9a-f]{64}", container["image"]), container["image"]
 
 

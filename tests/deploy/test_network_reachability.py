@@ -133,6 +133,10 @@ def test_every_flow_the_hall_needs_is_allowed(overlay):
         (edge, hall["gateway"], 8000, "TCP"),
         (outside["prometheus"], edge, 8405, "TCP"),
         (edge, outside["dns"], 53, "UDP"),
+        # the revocation feeder beside HAProxy: identity's events, identity's list, its metrics
+        (edge, outside["rabbitmq"], 5672, "TCP"),
+        (edge, hall["identity-web"], 8000, "TCP"),
+        (outside["prometheus"], edge, 9131, "TCP"),
     ]
     for service in SERVICES:
         web = hall[f"{service}-web"]

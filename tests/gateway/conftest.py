@@ -93,23 +93,29 @@ class EmbeddedEdge:
 class HaproxyEdge:
     kind = "haproxy"
 
-    def __init__(self, hall, tmp_path: Path):
+    def __init__(self, hall, tmp_path: Path, started: tuple[str, ...] = STARTED):
         if not shutil.which("haproxy"):
             pytest.fail("haproxy is not installed: apt-get install haproxy (Debian's 2.6)", pytrace=False)
         self.hall = hall
         self.tmp = tmp_path
         self.servers = []
         addresses = {name: f"127.0.0.1:{free_port()}" for name in routes.SERVICES}  # the others: closed ports
-        for name in STARTED:
+        for name in started:
             addresses[name] = self._serve(local_app(name))
         web = create_gateway(GatewayConfig(service="gateway", database_url="sqlite://"))
         self.keys = tmp_path / "keys"
         self.refresh_keys()
         self.port = free_port()
+        # the revocation list starts empty; gateway/revocation_feeder.py fills it (tests/gateway/test_edge_revocation)
+        self.revoked_map = tmp_path / "revoked-sessions.map"
+        self.revoked_map.touch()
+        self.admin_socket = tmp_path / "admin.sock"
         self.settings = EdgeSettings(
             services=addresses,
             web=self._serve(web),
             keys_dir=str(self.keys),
+            revoked_map=str(self.revoked_map),
+            admin_socket=str(self.admin_socket),
             bind=f"127.0.0.1:{self.port}",
             metrics_bind=f"127.0.0.1:{free_port()}",
             cors_origins=(CORS_ORIGIN,),

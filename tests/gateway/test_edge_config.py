@@ -31,7 +31,9 @@ def test_make_ups_edge_config_is_valid_and_made_from_the_table(tmp_path):
     kids = write_keys({"keys": [{**public, "kid": "k2"}, {**public, "kid": "k1"}]}, tmp_path / "keys")
     assert kids == ["k2", "k1"]
     assert (tmp_path / "keys" / "kids.map").read_text() == "k2 current\nk1 previous\n"
-    text = render(EdgeSettings.from_env({**_up_env(), "EDGE_KEYS_DIR": str(tmp_path / "keys")}))
+    (tmp_path / "revoked.map").touch()  # the revocation feeder writes it before HAProxy starts (deploy/edge.sh)
+    environ = {"EDGE_KEYS_DIR": str(tmp_path / "keys"), "EDGE_REVOKED_MAP": str(tmp_path / "revoked.map")}
+    text = render(EdgeSettings.from_env({**_up_env(), **environ}))
     (tmp_path / "haproxy.cfg").write_text(text)
     check = subprocess.run(["haproxy", "-c", "-f", str(tmp_path / "haproxy.cfg")], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
@@ -42,6 +44,8 @@ def test_make_ups_edge_config_is_valid_and_made_from_the_table(tmp_path):
     for _method, pattern in routes.PUBLIC_ROUTES:
         assert f"path_reg '{pattern}'" in text
     assert "acl other_notifications path /dev/sms" in text  # make up keeps the development inbox
+    # revoked sessions: the feeder's map, changed at run time through the admin socket
+    assert f"map_str_int({tmp_path / 'revoked.map'},0)" in text and "stats socket " in text
 
 
 def test_production_routes_no_dev_paths():

@@ -167,9 +167,45 @@ def test_a_spoofed_x_forwarded_for_never_reaches_a_service(edge, hall):
     assert "6.6.6.6" not in json.dumps(seen[-1])
 
 
+def _responses(edge) -> dict[tuple[str, str], float]:
+    """(proxy, status class) -> answers, from the edge's exporter: per backend (a route) and the frontend."""
+    text = requests.get(f"http://{edge.settings.metrics_bind}/metrics", timeout=5).text
+    found = re.findall(
+        r'^haproxy_(?:backend|frontend)_http_responses_total\{proxy="([^"]+)",code="([^"]+)"\} (\S+)$', text, re.M
+    )
+    return {(proxy, code): float(value) for proxy, code, value in found}
+
+
 @pytest.mark.parametrize("edge", ["haproxy"], indirect=True)
 def test_the_edge_exports_metrics_and_logs_json_lines_without_tokens(edge):
     token = _login(edge)
+    # answers per route (be_<service>) by status class, and the edge's own refusals on its frontend: what
+    # HallEdgeServerErrors and the overview dashboard read
+    wait_until(
+        lambda: (
+            'haproxy_backend_active_servers{proxy="be_withdrawals"} 0'
+            in requests.get(f"http://{edge.settings.metrics_bind}/metrics", timeout=5).text
+        ),
+        timeout=15,
+        what="the edge marks withdrawals down (its routes then answer the edge's own 503)",
+    )
+    before = _responses(edge)
+    for _ in range(3):
+        assert edge.request("GET", ME, headers=_bearer(token)).status == 200
+    assert edge.request("GET", "/api/v1/accounts/nosuch", headers=_bearer(token)).status == 404  # accounts' 404
+    assert edge.request("GET", "/api/v1/loans/rates").status == 200
+    assert edge.request("GET", ME).status == 401  # the edge's own: no token
+    assert edge.request("GET", "/api/v1/withdrawals/reasons").status == 503  # the edge's own: no server up
+    after = _responses(edge)
+
+    def delta(proxy: str, code: str) -> float:
+        return after.get((proxy, code), 0) - before.get((proxy, code), 0)
+
+    assert delta("be_accounts", "2xx") == 3 and delta("be_accounts", "4xx") == 1
+    assert delta("be_loans", "2xx") == 1
+    assert delta("be_withdrawals", "5xx") == 0 and delta("be_identity", "4xx") == 0
+    # the frontend counts every answer, the edge's own refusals included (they reach no backend)
+    assert delta("hall", "4xx") == 2 and delta("hall", "5xx") == 1 and delta("hall", "2xx") == 4
     edge.request("GET", ME, headers={**_bearer(token), "X-Request-ID": "log-12345678"})
     metrics = requests.get(f"http://{edge.settings.metrics_bind}/metrics", timeout=5).text
     # what deploy/prometheus/edge-alerts.yml reads

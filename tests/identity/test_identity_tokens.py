@@ -139,3 +139,29 @@ def test_logout_ends_only_this_login(signed_in):
         ih.client.post(f"{ih.API}/sessions/refresh", json={"refresh_token": other["refresh_token"]}).status_code == 201
     )
     assert ih.client.delete(f"{ih.API}/sessions/current").status_code == 401
+
+
+def test_the_revoked_sessions_list_for_the_edge(signed_in):
+    """GET /internal/revoked-sessions (outside /api/v1: the edge routes nothing there): what the edge's revocation
+    feeder loads when it starts. It lists a logged-out session until its last token could expire, and only that."""
+    from datetime import datetime, timedelta
+
+    from services.identity.models import revoked_sessions
+
+    ih, grant = signed_in
+    other = ih.log_in("zhangwei01").get_json()
+    assert ih.client.get("/internal/revoked-sessions").get_json()["sessions"] == []
+    headers = {"Authorization": "Bearer " + grant["access_token"]}
+    assert ih.client.delete(f"{ih.API}/sessions/current", headers=headers).status_code == 204
+    reply = ih.client.get("/internal/revoked-sessions")
+    assert reply.status_code == 200 and reply.headers["Cache-Control"] == "no-store"
+    (entry,) = reply.get_json()["sessions"]
+    sid = jwt.decode(grant["access_token"], options={"verify_signature": False})["sid"]
+    other_sid = jwt.decode(other["access_token"], options={"verify_signature": False})["sid"]
+    assert entry["sid"] == sid != other_sid
+    expires = jwt.decode(grant["access_token"], options={"verify_signature": False})["exp"]
+    assert datetime.fromisoformat(entry["until"]).timestamp() >= expires  # as long as a token could live, or longer
+    # an entry whose time has passed is not listed
+    with ih.runtime.db.transaction() as session:
+        session.execute(revoked_sessions.update().values(until=clock.now() - timedelta(seconds=1)))
+    assert ih.client.get("/internal/revoked-sessions").get_json()["sessions"] == []

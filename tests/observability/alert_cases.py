@@ -100,6 +100,28 @@ CASES = [
         {"hall_service": "loans"},
     ),
     Case(
+        "HallEdgeServerErrors",
+        {
+            'haproxy_backend_http_responses_total{proxy="be_loans",code="2xx",instance="edge1"}': "0+600x50",
+            'haproxy_backend_http_responses_total{proxy="be_loans",code="5xx",instance="edge1"}': (
+                "0x10 0+60x20 1200x20"
+            ),
+            # another route, healthy: not this alert
+            'haproxy_backend_http_responses_total{proxy="be_accounts",code="2xx",instance="edge1"}': "0+600x50",
+        },
+        "25m",
+        "45m",
+        {"route": "loans"},
+    ),
+    Case(
+        "HallEdgeRevocationFeederStuck",
+        # synced every minute, then stuck at 600 s (10 min) for 15 minutes, then syncing again
+        {'hall_edge_revocation_last_sync_timestamp_seconds{instance="edge1"}': "0+60x10 600x15 1560+60x10"},
+        "22m",
+        "30m",
+        {"instance": "edge1"},
+    ),
+    Case(
         "HallEdgeRateLimitSpike",
         {
             'haproxy_frontend_http_requests_total{proxy="fe_hall",instance="edge1"}': "0+6000x50",

@@ -14,8 +14,19 @@ def documented() -> dict[str, str]:
     return dict(_ROW.findall(METRICS_DOC.read_text(encoding="utf-8")))
 
 
+FEEDER_SECTION = "## The edge's revocation feeder"
+
+
+def feeder_metrics() -> dict[str, str]:
+    """The metrics of the edge's revocation feeder, a process of its own (its section of docs/metrics.md)."""
+    section = METRICS_DOC.read_text(encoding="utf-8").split(FEEDER_SECTION, 1)[1].split("\n## ", 1)[0]
+    return dict(_ROW.findall(section))
+
+
 def hall_metrics() -> dict[str, str]:
-    return {name: kind for name, kind in documented().items() if name.startswith("hall_")}
+    """The hall_* metrics of the services' processes (the feeder's are on its own /metrics)."""
+    feeder = feeder_metrics()
+    return {name: kind for name, kind in documented().items() if name.startswith("hall_") and name not in feeder}
 
 
 def exposed_names(name: str, kind: str) -> set[str]:

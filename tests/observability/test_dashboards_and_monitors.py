@@ -52,7 +52,7 @@ def test_the_cluster_gets_monitors_rules_and_dashboards(overlay):
     for doc in docs:
         by_kind.setdefault(doc["kind"], []).append(doc)
     monitors = {doc["metadata"]["name"]: doc for doc in by_kind.get("PodMonitor", [])}
-    assert set(monitors) == {"hall-web", "hall-workers"}
+    assert set(monitors) == {"hall-web", "hall-workers", "hall-edge-revocations"}
     pods = [
         doc["spec"]["template"]
         for doc in by_kind["Deployment"]
@@ -62,9 +62,12 @@ def test_the_cluster_gets_monitors_rules_and_dashboards(overlay):
         wanted = monitor["spec"]["selector"]["matchLabels"]
         port = monitor["spec"]["podMetricsEndpoints"][0]["port"]
         chosen = [pod for pod in pods if wanted.items() <= pod["metadata"]["labels"].items()]
-        assert len(chosen) >= 5, (monitor["metadata"]["name"], len(chosen))  # one per service
+        # one per service; the edge's revocation feeder: the edge's pods
+        expected = 1 if monitor["metadata"]["name"] == "hall-edge-revocations" else 5
+        assert len(chosen) >= expected, (monitor["metadata"]["name"], len(chosen))
         for pod in chosen:
-            ports = {item["name"] for container in pod["spec"]["containers"] for item in container.get("ports", [])}
+            containers = pod["spec"]["containers"] + pod["spec"].get("initContainers", [])  # native sidecars too
+            ports = {item["name"] for container in containers for item in container.get("ports", [])}
             assert port in ports, (monitor["metadata"]["name"], pod["metadata"]["labels"])
     (edge,) = by_kind["ServiceMonitor"]
     services = [
