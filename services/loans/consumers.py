@@ -1,7 +1,10 @@
-"""Handlers of the events loans consumes: the eligibility read model, kept from accounts' and withdrawals' events."""
+"""Handlers of the events loans consumes: the eligibility read model, kept from accounts' and withdrawals' events,
+and the answers to the fund deductions loans asked withdrawals for."""
 
 from datetime import datetime
 
+from services.loans.cases import prepayments
+from services.loans.cases.fund_deductions import PREPAYMENT, record_settlement
 from services.loans.models import BalancePosting, DepositMonth, Depositor, WithdrawalInProgress
 
 WITHDRAWAL_FINISHED = frozenset({"paid", "rejected", "cancelled"})
@@ -79,3 +82,11 @@ def remember_withdrawal(delivery) -> None:
 
 def _is_newer(at: datetime, seen: datetime | None) -> bool:
     return seen is None or at >= seen
+
+
+# what a settled fund deduction does, by its purpose (cases/fund_deductions.py)
+SETTLEMENT_HANDLERS = {PREPAYMENT: prepayments.settle_from_fund_account}
+
+
+def settle_fund_deduction(delivery) -> None:
+    record_settlement(delivery, SETTLEMENT_HANDLERS)

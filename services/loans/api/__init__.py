@@ -11,11 +11,13 @@ ERROR_STATUSES = {
     "APPLICATION_NOT_FOUND": 404,
     "LOAN_NOT_FOUND": 404,
     "CERTIFICATE_NOT_FOUND": 404,
+    "PREPAYMENT_NOT_FOUND": 404,
 }
 
 
 def blueprints() -> list:
     from services.loans.api import depositor, public, staff
+    from services.loans.console import prepayments  # noqa: F401  (the prepayment desk's pages on the console)
     from services.loans.console.views import console
 
     return [public.blp, depositor.blp, staff.blp, console]
