@@ -192,6 +192,15 @@ class ChaosHall:
         os.kill(pid, 9)
         return pid
 
+    def metric(self, process: str, name: str) -> float:
+        """The sum of a metric's samples on a process's /metrics (0 when absent)."""
+        url = self.processes[process].health_url.replace("/readyz", "/metrics")
+        total = 0.0
+        for line in requests.get(url, timeout=5).text.splitlines():
+            if line.startswith(name) and not line.startswith("#"):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
     def ready(self) -> bool:
         return all(process.ready() for process in self.processes.values())
 
@@ -215,7 +224,7 @@ class ChaosHall:
         time.sleep(1.0)
         self.postgres.start()
 
-    def take_database_away(self, service: str, seconds: float, stop: threading.Event) -> None:
+    def take_database_away(self, service: str, seconds: float) -> None:
         """Only `service`'s database refuses connections (and loses the ones it had) for `seconds`."""
         database = f"hall_{service}"
         admin = create_engine(self.postgres.admin_url, isolation_level="AUTOCOMMIT")
@@ -226,7 +235,7 @@ class ChaosHall:
                     text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
                     {"name": database},
                 )
-            stop.wait(seconds)
+            time.sleep(seconds)
         finally:
             _retry(lambda: _allow(admin, database), 60)
             admin.dispose()

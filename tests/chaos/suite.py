@@ -52,7 +52,7 @@ class Figures:
         ]
         for fault in self.faults:
             recovery = "not recovered" if fault.recovery_seconds is None else f"{fault.recovery_seconds:.1f}s"
-            lines.append(f"  {fault.at:6.1f}s {fault.kind:<22} {fault.target:<20} recovery {recovery}")
+            lines.append(f"  {fault.at:6.1f}s {fault.kind:<17} {fault.target:<40} recovery {recovery}")
         lines += [f"lost: {len(self.lost)}", f"doubled: {len(self.doubled)}", f"stuck: {len(self.stuck)}"]
         lines += [f"other invariants broken: {len(self.broken)}"]
         lines += [f"  {item}" for item in (self.lost + self.doubled + self.stuck + self.broken)[:30]]
@@ -71,6 +71,7 @@ class Driver:
         self.cases: dict[str, dict] = {}  # application id → {account_no, card}
         self.months: list[str] = []
         self.lock = threading.Lock()
+        self.deposit_lock = threading.Lock()
         self.figures = Figures()
 
     def _open_accounts(self, count: int) -> list[str]:
@@ -100,8 +101,8 @@ class Driver:
     def deposit(self, month: str) -> None:
         from services.accounts.cases import operations
 
-        _until_done(lambda: operations.deposit_batch(self.accounts_runtime, EMPLOYER, month), what=f"deposit {month}")
-        with self.lock:
+        with self.deposit_lock:  # an employer's months are posted in order, as the centre's import does
+            _until_done(lambda: operations.deposit_batch(self.accounts_runtime, EMPLOYER, month), what=month)
             self.months.append(month)
         self.figures.flows["deposit"] += 1
 
@@ -189,28 +190,17 @@ def _until_done(action, what: str, timeout: float = 180.0):
 
 
 # -- the run -------------------------------------------------------------------------------------------------
-def schedule(seconds: float, outage: float, rng: random.Random) -> list[tuple[float, str, str]]:
-    """(moment, kind, target): each fault once at a random moment of its own slice of the run, then again while
-    time is left (a long run repeats the kills)."""
-    kinds = [
-        ("kill -9", "accounts-worker"),
-        ("kill -9", "withdrawals"),
-        ("restart broker", "rabbitmq"),
-        ("kill -9", "withdrawals-worker"),
-        ("restart database", "postgresql"),
-        ("kill -9", "accounts"),
-        ("database away", "accounts"),
-    ]
-    rounds = max(1, int(seconds // 300))
-    slots = len(kinds) * rounds
-    width = (seconds - outage - 10) / slots
-    plan = []
-    for index in range(slots):
-        kind, target = kinds[index % len(kinds)]
-        if kind == "database away" and index >= len(kinds):
-            continue  # once per run
-        plan.append((5 + index * width + rng.uniform(0, width * 0.6), kind, target))
-    return plan
+KILLS = (("kill -9", "accounts-worker+withdrawals"), ("kill -9", "withdrawals-worker+accounts"))
+BOUNDED = (KILLS[0], ("restart broker", "rabbitmq"), KILLS[1], ("restart database", "postgresql"))
+
+
+def schedule(seconds: float, rng: random.Random) -> list[tuple[float, str, str]]:
+    """(moment, kind, target): every kind of fault once, each at a random moment of its own slice of the run, one
+    consumer's database away last (the longest); a long run repeats the kills and restarts in further slices."""
+    faults = list(BOUNDED) * max(1, int(seconds // 240)) + [("database away", "accounts")]
+    width = seconds * 0.7 / len(faults)
+    moments = (3 + index * width + rng.uniform(0, width / 2) for index in range(len(faults)))
+    return [(at, kind, target) for at, (kind, target) in zip(moments, faults, strict=True)]
 
 
 def run(seconds: float, outage: float, seed: int, depositors: int = 0) -> Figures:
@@ -220,7 +210,7 @@ def run(seconds: float, outage: float, seed: int, depositors: int = 0) -> Figure
     try:
         hall.start()
         print(f"chaos: hall up in {time.monotonic() - started_at:.0f}s (logs: {hall.folder}); seed {seed}", flush=True)
-        driver = Driver(hall, depositors or int(max(60, seconds * 0.8)))
+        driver = Driver(hall, depositors or int(max(100, seconds * 1.5)))
         for month in ("2025-01", "2025-02"):  # money to withdraw
             driver.deposit(month)
         driver.figures.flows.clear()
@@ -230,12 +220,12 @@ def run(seconds: float, outage: float, seed: int, depositors: int = 0) -> Figure
         flows = threading.Thread(target=_stream, args=(driver, stop, rng), daemon=True)
         begun = time.monotonic()
         flows.start()
-        for at, kind, target in schedule(seconds, outage, rng):
+        for at, kind, target in schedule(seconds, rng):
             while time.monotonic() - begun < at:
                 time.sleep(0.2)
             fault = Fault(kind, target, time.monotonic() - begun)
             print(f"chaos: {fault.at:6.1f}s {kind} {target}", flush=True)
-            _inject(hall, fault, outage, stop)
+            _inject(hall, fault, outage)
             fault.ended = time.monotonic()
             fault.recovery_seconds = _recovery(hall, fault)
             figures.faults.append(fault)
@@ -280,16 +270,18 @@ def _safely(action, argument, driver: Driver) -> None:
         print(f"chaos: a flow gave up: {type(error).__name__}: {error}", flush=True)
 
 
-def _inject(hall: ChaosHall, fault: Fault, outage: float, stop: threading.Event) -> None:
-    if fault.kind == "kill -9":
-        fault.target = f"{fault.target} (pid {hall.kill(fault.target)})"
+def _inject(hall: ChaosHall, fault: Fault, outage: float) -> None:
+    if fault.kind == "kill -9":  # one or two processes at the same moment
+        pids = [f"{name} {hall.kill(name)}" for name in fault.target.split("+")]
+        fault.target = ", ".join(pids)
     elif fault.kind == "restart broker":
         hall.restart_broker()
     elif fault.kind == "restart database":
         hall.restart_database()
     elif fault.kind == "database away":
-        hall.take_database_away(fault.target, outage, threading.Event())
-        fault.target = f"{fault.target} {outage:.0f}s"
+        hall.take_database_away(fault.target, outage)
+        looks = hall.metric(f"{fault.target}-worker", "hall_consumer_infrastructure_retries_total")
+        fault.target = f"{fault.target} {outage:.0f}s (its consumer waited: {looks:.0f} looks)"
 
 
 def _recovery(hall: ChaosHall, fault: Fault) -> float | None:
@@ -339,7 +331,7 @@ def _unsettled(accounts, withdrawals, driver: Driver) -> int:
     with accounts.connect() as connection:
         reserved = connection.scalar(text("SELECT count(*) FROM reservations WHERE state = 'reserved'"))
         unsent += connection.scalar(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
-    return open_cases + unsent + reserved
+    return open_cases + unsent + reserved + len(_parked_or_waiting(driver.hall))
 
 
 def _invariants(hall: ChaosHall, driver: Driver, figures: Figures, accounts, withdrawals) -> None:
