@@ -115,7 +115,7 @@ class ChaosHall:
             self._add(f"{name}-worker", worker, f"http://127.0.0.1:{port}/readyz")
         for process in self.processes.values():
             process.start()
-        self.wait_ready(timeout=90)
+        self.wait_ready(timeout=300)  # four Python processes importing the hall at once; slow on a busy machine
         self._supervisor = threading.Thread(target=self._supervise, daemon=True)
         self._supervisor.start()
 
