@@ -18,7 +18,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 
-from chassis.testing import OwnPostgresCluster, OwnRabbitNode, TestTokens, _free_port, _port_open
+from chassis.testing import OwnPostgresCluster, OwnRabbitNode, TestTokens, _free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("accounts", "withdrawals")
@@ -282,6 +282,3 @@ def _retry(action, timeout: float) -> None:
 def _port_from_env(name: str) -> int | None:
     value = os.environ.get(name)
     return int(value) if value else None
-
-
-__all__ = ["ChaosHall", "_port_open"]
