@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test up lint format bench migration clean-data venv
+.PHONY: run test up lint format bench chaos migration clean-data venv
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -49,6 +49,15 @@ up: $(STAMP)
 bench: $(STAMP)
 	@for b in bench/[a-z]*.py; do case "$$b" in bench/harness.py|bench/bare_*.py|bench/june30.py) continue;; esac; echo "== $$b"; \
 	  $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
+
+## make chaos: the fault suite (tests/chaos/suite.py) for CHAOS_SECONDS: withdrawals paid and failed and deposits through
+## accounts and withdrawals under gunicorn plus their workers, on a RabbitMQ node and a PostgreSQL cluster of its own,
+## while it kills workers and web processes (kill -9), restarts the broker and the database and takes accounts'
+## database away for CHAOS_OUTAGE seconds; then every invariant, and the figures. make test runs a bounded one.
+CHAOS_SECONDS ?= 600
+CHAOS_OUTAGE ?= 60
+chaos: $(STAMP)
+	$(BIN)/python -m tests.chaos.suite --seconds $(CHAOS_SECONDS) --outage $(CHAOS_OUTAGE)
 
 ## make migration service=loans message="add applications"
 migration: $(STAMP)

@@ -76,7 +76,12 @@ def register_commands(app: Flask, runtime: Runtime) -> None:
     @dead_letters.command("redrive")
     @click.option("--queue", default=None)
     @click.option("--id", "message_id", default=None, help="only this message")
-    def redrive(queue: str | None, message_id: str | None) -> None:
+    @click.option("--transient", is_flag=True, help="only those whose error is known to pass (the worker's policy)")
+    def redrive(queue: str | None, message_id: str | None, transient: bool) -> None:
+        if transient:
+            times = max(runtime.config.transient_redrive_limit, 1)
+            click.echo(f"re-driven: {parking.redrive_transient(runtime.config, _queues(queue), times)}")
+            return
         total = sum(parking.redrive(runtime.config, name, message_id) for name in _queues(queue))
         click.echo(f"re-driven: {total}")
 

@@ -55,6 +55,13 @@ class ServiceConfig:
     consumer_batch_size: int = 32
     max_attempts: int = 5
     retry_base_seconds: float = 1.0
+    # a consumer whose database is away holds its batch and looks again after 0.5 s, doubling up to this cap;
+    # those retries spend none of the messages' attempts
+    infrastructure_backoff_max_seconds: float = 5.0
+    # the worker re-drives parked messages whose error is known to pass (a lost connection, a pool timeout) every
+    # so often, each message at most this many times (0: never)
+    transient_redrive_every_seconds: float = 60.0
+    transient_redrive_limit: int = 3
     relay_batch_size: int = 200
     relay_poll_seconds: float = 0.02
     # PostgreSQL: the relay is woken by NOTIFY; this poll only covers a lost LISTEN connection

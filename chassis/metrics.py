@@ -59,6 +59,22 @@ event_handle_seconds = Histogram(
     ["queue"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5),
 )
+consumer_waiting_for_infrastructure = Gauge(
+    "hall_consumer_waiting_for_infrastructure",
+    "1 while a consumer holds its batch and waits for its database to come back (taking no new deliveries)",
+    ["hall_service"],
+    multiprocess_mode="max",
+)
+consumer_infrastructure_retries = Counter(
+    "hall_consumer_infrastructure_retries_total",
+    "Looks at an absent database by a waiting consumer: retries that spend none of the messages' attempts",
+    ["hall_service"],
+)
+parked_redriven = Counter(
+    "hall_parked_redriven_total",
+    "Parked messages re-driven by policy, their error being known to pass (a lost connection, a pool timeout)",
+    ["queue"],
+)
 relay_errors = Counter("hall_relay_errors_total", "Relay batches that failed and will be retried", ["hall_service"])
 
 

@@ -101,6 +101,12 @@ class Runtime:
             self.declare_topology()
             self.consumer = ConsumerWorker(self.db, self.config, subscriptions)
             self._spawn(f"{self.name}-consumer", self.consumer.run)
+            from chassis.bus.parking import redrive_transient_loop
+
+            queues = [item.queue for item in subscriptions]
+            self._spawn(
+                f"{self.name}-transient-redrive", lambda stop: redrive_transient_loop(self.config, queues, stop)
+            )
         if relay:
             from chassis import state_metrics
 

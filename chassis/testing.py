@@ -158,6 +158,81 @@ class OwnRabbitNode:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+class OwnPostgresCluster:
+    """A PostgreSQL cluster of a test's own (Debian's pg_createcluster, trust on 127.0.0.1, a port of its own): a
+    fault test stops and starts it while its consumers work, touching no one else's database."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.version = sorted(os.listdir("/etc/postgresql"))[-1] if os.path.isdir("/etc/postgresql") else ""
+        self.port = port or _free_port()
+        self.name = f"halltest{self.port}"
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _cluster(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", self.version, self.name, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            pytest.fail(f"pg_ctlcluster {self.name} {' '.join(args)} failed: {result.stderr.strip()}")
+        return result
+
+    def create(self) -> None:
+        if not self.version or shutil.which("pg_createcluster") is None:
+            pytest.fail("this test starts a PostgreSQL cluster of its own and needs Debian's postgresql-common")
+        subprocess.run(
+            ["pg_createcluster", self.version, self.name, "-p", str(self.port), "--", "--auth=trust"],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+        # a fast restart is part of the test: no fsync, no long checkpoints
+        options = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        self._cluster("start", "-o", options)
+        self.options = options
+        wait_until(lambda: _port_open("127.0.0.1", self.port), timeout=60, what=f"PostgreSQL cluster {self.name}")
+
+    def database(self, name: str) -> str:
+        """Creates database `name`; its SQLAlchemy URL."""
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            engine.dispose()
+        return self.admin_url.rsplit("/", 1)[0] + "/" + name
+
+    def stop(self) -> None:
+        """The server goes away: sessions are cut, new connections refused."""
+        self._cluster("stop", "-m", "fast")
+
+    def start(self) -> None:
+        self._cluster("start", "-o", self.options)
+        wait_until(lambda: _port_open("127.0.0.1", self.port), timeout=60, what=f"PostgreSQL cluster {self.name}")
+
+    def remove(self) -> None:
+        subprocess.run(
+            ["pg_dropcluster", "--stop", self.version, self.name], capture_output=True, timeout=120, check=False
+        )
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[OwnPostgresCluster]:
+    """A PostgreSQL cluster started for this test alone, dropped (files and all) afterwards."""
+    cluster = OwnPostgresCluster()
+    cluster.create()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

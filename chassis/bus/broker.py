@@ -1,6 +1,7 @@
 """Broker connections: kombu for RabbitMQ (py-amqp) and for the in-process `memory://` transport."""
 
 from kombu import Connection
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from chassis.config import ServiceConfig
 
@@ -20,4 +21,5 @@ def connect(config: ServiceConfig) -> Connection:
 
 
 def broker_errors(connection: Connection) -> tuple[type[BaseException], ...]:
-    return tuple(connection.connection_errors) + tuple(connection.channel_errors) + (OSError,)
+    # kombu raises its own OperationalError when (re)connecting fails: the broker is away, not a bug of the loop
+    return tuple(connection.connection_errors) + tuple(connection.channel_errors) + (OSError, BrokerUnreachable)

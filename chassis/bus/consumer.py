@@ -1,7 +1,9 @@
 """Idempotent consumers: the handler's effects and an inbox row commit together; failures retry with delay
-and are parked in `<queue>.dead` with the error after `max_attempts`."""
+and are parked in `<queue>.dead` with the error after `max_attempts`. An absent database is no failure of the
+handler: the consumer holds the batch, stops taking deliveries and waits for it (chassis.bus.infrastructure)."""
 
 import contextlib
+import functools
 import logging
 import threading
 import time
@@ -16,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from chassis import clock, metrics
 from chassis.bus.broker import broker_errors, connect
 from chassis.bus.envelope import Envelope, current_event
+from chassis.bus.infrastructure import is_database_failure
 from chassis.bus.subscriptions import Delivery, PermanentFailure, Subscription
 from chassis.bus.tables import inbox
 from chassis.bus.topology import DEFAULT_EXCHANGE, declare, main_queue
@@ -43,7 +46,12 @@ class ConsumerWorker:
         self.config = config
         self.subscriptions = list(subscriptions)
         self.connected = threading.Event()
+        self.waiting_for_infrastructure = threading.Event()
         self._pending: list[tuple[Subscription, Message]] = []
+        self._stop = threading.Event()
+        self._connection = None
+        self._consumers: list[Consumer] = []
+        metrics.consumer_waiting_for_infrastructure.labels(config.service).set(0)  # on /metrics from the start
 
     # -- handling messages ---------------------------------------------------------------------------------
     def handle(self, subscription: Subscription, body: bytes) -> str:
@@ -160,18 +168,85 @@ class ConsumerWorker:
 
     def _process_pending(self) -> None:
         batch, self._pending = self._pending, []
-        if not batch:
-            return
-        started = time.perf_counter()
+        while batch and not self._stop.is_set():
+            started = time.perf_counter()
+            try:
+                outcomes = self.handle_batch([(subscription, message.body) for subscription, message in batch])
+            except Exception as error:
+                outcomes = [error] * len(batch)
+            elapsed = (time.perf_counter() - started) / len(batch)
+            database_answers = functools.cache(self._database_answers)  # asked at most once per batch
+
+            held, cause = [], None
+            for (subscription, message), outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, Exception) and is_database_failure(outcome, database_answers):
+                    held.append((subscription, message))
+                    cause = outcome
+                    continue
+                result = self._settle(subscription, message, outcome)
+                metrics.events_handled.labels(subscription.queue, result).inc()
+                metrics.event_handle_seconds.labels(subscription.queue).observe(elapsed)
+            if held:
+                self._wait_for_database(cause, len(held))
+            batch = held
+        # stopped while waiting: the held messages stay unacknowledged and come again to the next consumer
+
+    def _database_answers(self) -> bool:
         try:
-            outcomes = self.handle_batch([(subscription, message.body) for subscription, message in batch])
-        except Exception as error:
-            outcomes = [error] * len(batch)
-        elapsed = (time.perf_counter() - started) / len(batch)
-        for (subscription, message), outcome in zip(batch, outcomes, strict=True):
-            result = self._settle(subscription, message, outcome)
-            metrics.events_handled.labels(subscription.queue, result).inc()
-            metrics.event_handle_seconds.labels(subscription.queue).observe(elapsed)
+            self.db.ping()
+        except Exception:
+            return False
+        return True
+
+    def _wait_for_database(self, cause: BaseException, held: int) -> None:
+        """Hold the batch: take no new deliveries (the consumers are cancelled, the connection kept alive) and look
+        at the database with capped backoff until it answers. No attempt is spent: the messages are not settled."""
+        service = self.config.service
+        log.warning(
+            "consumer's database is away; holding %s messages and waiting for it: %s",
+            held,
+            _describe(cause),
+            extra={"queue": ",".join(sub.queue for sub in self.subscriptions)},
+        )
+        self.waiting_for_infrastructure.set()
+        metrics.consumer_waiting_for_infrastructure.labels(service).set(1)
+        waited_from = time.monotonic()
+        self._pause_deliveries()
+        backoff = 0.5
+        try:
+            while not self._stop.is_set():
+                self._keep_connection_alive(backoff)
+                metrics.consumer_infrastructure_retries.labels(service).inc()
+                if self._database_answers():
+                    log.warning("consumer's database is back after %.1fs", time.monotonic() - waited_from)
+                    self._resume_deliveries()
+                    return
+                backoff = min(backoff * 2, self.config.infrastructure_backoff_max_seconds)
+        finally:
+            # a broker error meanwhile goes up to the reconnect loop: the held messages come again there
+            self.waiting_for_infrastructure.clear()
+            metrics.consumer_waiting_for_infrastructure.labels(service).set(0)
+
+    def _pause_deliveries(self) -> None:
+        # cancelled consumers get nothing more; a delivery already on its way is requeued by the client library
+        for consumer in self._consumers:
+            consumer.cancel()
+
+    def _resume_deliveries(self) -> None:
+        for consumer in self._consumers:
+            consumer.consume()
+
+    def _keep_connection_alive(self, seconds: float) -> None:
+        """Wait `seconds` while answering the broker's heartbeats (a broker error goes up to the reconnect loop)."""
+        if self._connection is None:
+            self._stop.wait(seconds)
+            return
+        until = time.monotonic() + seconds
+        while not self._stop.is_set() and time.monotonic() < until:
+            try:
+                self._connection.drain_events(timeout=min(0.5, max(0.01, until - time.monotonic())))
+            except TimeoutError:
+                self._connection.heartbeat_check()
 
     def _settle(self, subscription: Subscription, message: Message, outcome: str | Exception) -> str:
         """Acknowledge a message once its fate is sealed: applied, skipped, scheduled for retry, or parked."""
@@ -245,9 +320,10 @@ class ConsumerWorker:
 
     # -- the loop ------------------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
+        self._stop = stop
         backoff = 0.5
         while not stop.is_set():
-            connection = connect(self.config)
+            connection = self._connection = connect(self.config)
             try:
                 connection.ensure_connection(max_retries=1)
                 declare(connection, self.config.exchange, self.subscriptions, self.config.queue_type)
@@ -268,6 +344,7 @@ class ConsumerWorker:
                 ]
                 for consumer in consumers:
                     consumer.consume()
+                self._consumers = consumers
                 self.connected.set()
                 backoff = 0.5
                 while not stop.is_set():
@@ -287,6 +364,7 @@ class ConsumerWorker:
                     self._process_pending()
             except Exception as error:
                 self.connected.clear()
+                self._consumers = []
                 if isinstance(error, broker_errors(connection)):
                     log.warning("consumer lost the broker, reconnecting in %.1fs: %s", backoff, _describe(error))
                 else:

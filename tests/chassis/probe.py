@@ -4,6 +4,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Integer, String, insert, select
@@ -33,6 +34,8 @@ class FailurePlan:
     def __init__(self) -> None:
         self.remaining: dict[str, int] = {}
         self.calls: dict[str, int] = {}
+        # what a planned failure raises for a key (default: a RuntimeError, the handler's own bug)
+        self.raises: dict[str, Callable[[], Exception]] = {}
         self.lock = threading.Lock()
 
     def check(self, key: str) -> None:
@@ -41,7 +44,7 @@ class FailurePlan:
             left = self.remaining.get(key, 0)
             if left:
                 self.remaining[key] = left - 1
-                raise RuntimeError(f"planned failure for {key}")
+                raise self.raises.get(key, lambda: RuntimeError(f"planned failure for {key}"))()
 
 
 def build_probe(consumer: str, failures: FailurePlan | None = None, slow_marker: Path | None = None) -> Service:

@@ -65,6 +65,13 @@ CASES = [
         {"queue": "notifications.notices"},
     ),
     Case(
+        "HallConsumerWaitingForDatabase",
+        {'hall_consumer_waiting_for_infrastructure{hall_service="accounts",instance="w1"}': "0 1x20 0x10"},
+        "15m",
+        "30m",
+        {"hall_service": "accounts"},
+    ),
+    Case(
         "HallSagaStuck",
         {
             'hall_saga_oldest_waiting_age_seconds{hall_service="withdrawals",saga="withdrawal_payment",'

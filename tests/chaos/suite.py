@@ -1,0 +1,450 @@
+"""The fault suite (`make chaos`; a bounded run in CI): money-moving flows through the production shape while
+workers and web processes are killed, the broker and the database restart and one consumer's database goes away;
+then every invariant is checked and the figures printed.
+
+    python -m tests.chaos.suite --seconds 600 [--seed N] [--outage 60]
+"""
+
+import argparse
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import requests
+from sqlalchemy import create_engine, text
+
+from chassis.pii import id_check_char
+from tests.chaos.hall import ChaosHall
+
+GOOD_CARD = "6222020200000000014"
+FAILING_CARD = "6222020200000000006"  # the development bank refuses it: the payment fails, the money is released
+EMPLOYER = "DW64019999"
+AMOUNT = Decimal("100.00")
+MONTHLY = Decimal("1200.00")  # 5000 × (0.12 + 0.12)
+
+
+@dataclass
+class Fault:
+    kind: str
+    target: str
+    at: float
+    ended: float = 0.0
+    recovery_seconds: float | None = None
+
+
+@dataclass
+class Figures:
+    flows: Counter = field(default_factory=Counter)
+    faults: list[Fault] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
+    doubled: list[str] = field(default_factory=list)
+    stuck: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)  # any other invariant
+
+    def report(self) -> str:
+        lines = [
+            f"flows: {sum(self.flows.values())} ({', '.join(f'{k} {v}' for k, v in sorted(self.flows.items()))})",
+            f"faults: {len(self.faults)}",
+        ]
+        for fault in self.faults:
+            recovery = "not recovered" if fault.recovery_seconds is None else f"{fault.recovery_seconds:.1f}s"
+            lines.append(f"  {fault.at:6.1f}s {fault.kind:<17} {fault.target:<40} recovery {recovery}")
+        lines += [f"lost: {len(self.lost)}", f"doubled: {len(self.doubled)}", f"stuck: {len(self.stuck)}"]
+        lines += [f"other invariants broken: {len(self.broken)}"]
+        lines += [f"  {item}" for item in (self.lost + self.doubled + self.stuck + self.broken)[:30]]
+        return "\n".join(lines)
+
+
+class Driver:
+    """The depositors and staff: withdrawals (paid and failed) through the HTTP API, monthly deposits as the
+    accounts' deposit-batch command posts them."""
+
+    def __init__(self, hall: ChaosHall, depositors: int):
+        self.hall = hall
+        self.base = {name: f"http://127.0.0.1:{hall.ports[name]}" for name in ("accounts", "withdrawals")}
+        self.accounts = self._open_accounts(depositors)
+        self.free = list(self.accounts)
+        self.cases: dict[str, dict] = {}  # application id → {account_no, card}
+        self.months: list[str] = []
+        self.lock = threading.Lock()
+        self.deposit_lock = threading.Lock()
+        self.figures = Figures()
+
+    def _open_accounts(self, count: int) -> list[str]:
+        from services.accounts.cases import operations
+
+        self.accounts_runtime = self.hall.runtime("accounts")
+        rows = []
+        for index in range(count):
+            first17 = f"64010519800101{index:03d}"
+            rows.append(
+                {
+                    "center": "yinchuan",
+                    "name": "混沌测试",
+                    "id_number": first17 + id_check_char(first17),
+                    "mobile": "13700000000",
+                    "employer_name": "混沌测试单位",
+                    "employer_account_no": EMPLOYER,
+                    "deposit_base": "5000",
+                    "employer_ratio": "0.12",
+                    "personal_ratio": "0.12",
+                    "opened_on": "2019-01-01",
+                }
+            )
+        return operations.import_records(self.accounts_runtime, rows)["account_nos"]
+
+    # -- flows ---------------------------------------------------------------------------------------------
+    def deposit(self, month: str) -> None:
+        from services.accounts.cases import operations
+
+        with self.deposit_lock:  # an employer's months are posted in order, as the centre's import does
+            _until_done(lambda: operations.deposit_batch(self.accounts_runtime, EMPLOYER, month), what=month)
+            self.months.append(month)
+        self.figures.flows["deposit"] += 1
+
+    def withdraw(self, card: str) -> None:
+        with self.lock:
+            if not self.free:
+                return
+            account_no = self.free.pop(0)
+        depositor = self.hall.tokens.depositor(f"user-{account_no}", acct=account_no)
+        body = {"reason": "99", "amount": str(AMOUNT), "bank_card": card, "description": "失业一年以上"}
+        key = str(uuid.uuid4())
+        reply = _call(
+            "post", f"{self.base['withdrawals']}/api/v1/withdrawals/applications", body, depositor, idempotency=key
+        )
+        if reply.status_code != 201:
+            with self.lock:
+                self.free.append(account_no)  # not yet known to withdrawals (its replica is behind): later
+            return
+        case_id = reply.json()["id"]
+        with self.lock:
+            self.cases[case_id] = {"account_no": account_no, "card": card}
+        for to, by in (("prereviewed", "wofficer1"), ("accepted", "wofficer1"), ("approved", "wofficer2")):
+            self._move(case_id, account_no, to, by)
+        self.figures.flows["withdrawal paid" if card == GOOD_CARD else "withdrawal failed"] += 1
+
+    def _move(self, case_id: str, account_no: str, to: str, by: str) -> None:
+        staff = self.hall.tokens.staff(f"staff:{by}", "withdrawal_officer")
+        url = f"{self.base['withdrawals']}/api/v1/withdrawals/staff/applications/{case_id}/transitions"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            reply = _call("post", url, {"to": to, "opinion": None}, staff)
+            if reply.status_code == 200:
+                return
+            # the answer of an earlier try was lost but its transition made: the case is there already
+            if self._state(case_id, account_no) in _AT_OR_AFTER[to]:
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"transition {case_id} → {to}")
+
+    def _state(self, case_id: str, account_no: str) -> str | None:
+        depositor = self.hall.tokens.depositor(f"user-{account_no}", acct=account_no)
+        reply = _call("get", f"{self.base['withdrawals']}/api/v1/withdrawals/applications/{case_id}", None, depositor)
+        return reply.json().get("status") if reply.status_code == 200 else None
+
+
+_AT_OR_AFTER = {
+    "prereviewed": {"prereviewed", "accepted", "approved", "paid", "rejected"},
+    "accepted": {"accepted", "approved", "paid", "rejected"},
+    "approved": {"approved", "paid", "rejected"},
+}
+
+
+class _Unanswered:
+    status_code = 599
+
+    def json(self) -> dict:
+        return {}
+
+
+def _call(method: str, url: str, body, headers: dict, idempotency: str | None = None, timeout: float = 120.0):
+    """Like a client: retries while the service is away (connection refused, 502/503) for up to `timeout`."""
+    headers = {**headers, **({"Idempotency-Key": idempotency} if idempotency else {})}
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            reply = requests.request(method, url, json=body, headers=headers, timeout=10)
+            in_progress = idempotency and reply.status_code == 409  # IDEMPOTENCY_IN_PROGRESS: ask again
+            if (reply.status_code < 500 and not in_progress) or time.monotonic() > deadline:
+                return reply
+        except requests.RequestException:
+            if time.monotonic() > deadline:
+                return _Unanswered()
+        time.sleep(0.5)
+
+
+def _until_done(action, what: str, timeout: float = 180.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return action()
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+# -- the run -------------------------------------------------------------------------------------------------
+KILLS = (("kill -9", "accounts-worker+withdrawals"), ("kill -9", "withdrawals-worker+accounts"))
+BOUNDED = (KILLS[0], ("restart broker", "rabbitmq"), KILLS[1], ("restart database", "postgresql"))
+
+
+def schedule(seconds: float, rng: random.Random) -> list[tuple[float, str, str]]:
+    """(moment, kind, target): every kind of fault once, each at a random moment of its own slice of the run, one
+    consumer's database away last (the longest); a long run repeats the kills and restarts in further slices."""
+    faults = list(BOUNDED) * max(1, int(seconds // 240)) + [("database away", "accounts")]
+    width = seconds * 0.7 / len(faults)
+    moments = (3 + index * width + rng.uniform(0, width / 2) for index in range(len(faults)))
+    return [(at, kind, target) for at, (kind, target) in zip(moments, faults, strict=True)]
+
+
+def run(seconds: float, outage: float, seed: int, depositors: int = 0) -> Figures:
+    rng = random.Random(seed)
+    hall = ChaosHall()
+    started_at = time.monotonic()
+    try:
+        hall.start()
+        print(f"chaos: hall up in {time.monotonic() - started_at:.0f}s (logs: {hall.folder}); seed {seed}", flush=True)
+        driver = Driver(hall, depositors or int(max(100, seconds * 1.5)))
+        for month in ("2025-01", "2025-02"):  # money to withdraw
+            driver.deposit(month)
+        driver.figures.flows.clear()
+        _wait_known(hall, driver)
+        figures = driver.figures
+        stop = threading.Event()
+        flows = threading.Thread(target=_stream, args=(driver, stop, rng), daemon=True)
+        begun = time.monotonic()
+        flows.start()
+        for at, kind, target in schedule(seconds, rng):
+            while time.monotonic() - begun < at:
+                time.sleep(0.2)
+            fault = Fault(kind, target, time.monotonic() - begun)
+            print(f"chaos: {fault.at:6.1f}s {kind} {target}", flush=True)
+            _inject(hall, fault, outage)
+            fault.ended = time.monotonic()
+            fault.recovery_seconds = _recovery(hall, fault)
+            figures.faults.append(fault)
+        while time.monotonic() - begun < seconds:
+            time.sleep(0.5)
+        stop.set()
+        flows.join(300)
+        _check(hall, driver, figures, settle_seconds=180)
+        return figures
+    finally:
+        hall.stop()
+
+
+def _stream(driver: Driver, stop: threading.Event, rng: random.Random) -> None:
+    """Three depositors at a time; a deposit month now and then."""
+    month = [2025, 3]
+    workers: list[threading.Thread] = []
+    while not stop.is_set():
+        workers = [worker for worker in workers if worker.is_alive()]
+        if len(workers) < 3:
+            if rng.random() < 0.1 and month[0] < 2026:
+                label = f"{month[0]:04d}-{month[1]:02d}"
+                month[1] += 1
+                if month[1] > 12:
+                    month = [month[0] + 1, 1]
+                worker = threading.Thread(target=_safely, args=(driver.deposit, label, driver))
+            else:
+                card = GOOD_CARD if rng.random() < 0.75 else FAILING_CARD
+                worker = threading.Thread(target=_safely, args=(driver.withdraw, card, driver))
+            worker.start()
+            workers.append(worker)
+        time.sleep(0.05)
+    for worker in workers:
+        worker.join(300)
+
+
+def _safely(action, argument, driver: Driver) -> None:
+    try:
+        action(argument)
+    except Exception as error:  # a flow the driver gave up on: its invariants are still checked
+        driver.figures.flows["abandoned"] += 1
+        print(f"chaos: a flow gave up: {type(error).__name__}: {error}", flush=True)
+
+
+def _inject(hall: ChaosHall, fault: Fault, outage: float) -> None:
+    if fault.kind == "kill -9":  # one or two processes at the same moment
+        pids = [f"{name} {hall.kill(name)}" for name in fault.target.split("+")]
+        fault.target = ", ".join(pids)
+    elif fault.kind == "restart broker":
+        hall.restart_broker()
+    elif fault.kind == "restart database":
+        hall.restart_database()
+    elif fault.kind == "database away":
+        hall.take_database_away(fault.target, outage)
+        looks = hall.metric(f"{fault.target}-worker", "hall_consumer_infrastructure_retries_total")
+        fault.target = f"{fault.target} {outage:.0f}s (its consumer waited: {looks:.0f} looks)"
+
+
+def _recovery(hall: ChaosHall, fault: Fault) -> float | None:
+    """Seconds from the fault's end until every process answers /readyz again (a killed one restarted)."""
+    time.sleep(0.5)  # the supervisor has yet to see a killed process
+    try:
+        return hall.wait_ready(timeout=120) + 0.5
+    except TimeoutError as error:
+        print(f"chaos: {error}", flush=True)
+        return None
+
+
+def _wait_known(hall: ChaosHall, driver: Driver) -> None:
+    """Withdrawals has heard of every depositor and their deposits before the faults begin."""
+    engine = create_engine(hall.database_urls["withdrawals"])
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                known = connection.scalar(text("SELECT count(*) FROM applicants WHERE balance > 0"))
+            if known >= len(driver.accounts):
+                return
+            time.sleep(0.5)
+        raise TimeoutError("withdrawals did not hear of the depositors")
+    finally:
+        engine.dispose()
+
+
+# -- the invariants ------------------------------------------------------------------------------------------
+def _check(hall: ChaosHall, driver: Driver, figures: Figures, settle_seconds: float) -> None:
+    accounts = create_engine(hall.database_urls["accounts"])
+    withdrawals = create_engine(hall.database_urls["withdrawals"])
+    try:
+        deadline = time.monotonic() + settle_seconds
+        while time.monotonic() < deadline and _unsettled(accounts, withdrawals, driver):
+            time.sleep(1.0)
+        _invariants(hall, driver, figures, accounts, withdrawals)
+    finally:
+        accounts.dispose()
+        withdrawals.dispose()
+
+
+def _unsettled(accounts, withdrawals, driver: Driver) -> int:
+    with withdrawals.connect() as connection:
+        open_cases = connection.scalar(text("SELECT count(*) FROM applications WHERE state NOT IN ('paid','rejected')"))
+        unsent = connection.scalar(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
+    with accounts.connect() as connection:
+        reserved = connection.scalar(text("SELECT count(*) FROM reservations WHERE state = 'reserved'"))
+        unsent += connection.scalar(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
+    return open_cases + unsent + reserved + len(_parked_or_waiting(driver.hall))
+
+
+def _invariants(hall: ChaosHall, driver: Driver, figures: Figures, accounts, withdrawals) -> None:
+    import sqlite3
+
+    with withdrawals.connect() as connection:
+        cases = {row.id: row for row in connection.execute(text("SELECT id, application_no, state FROM applications"))}
+        payments = {row.application_id: row for row in connection.execute(text("SELECT * FROM payments"))}
+        unsent = {"withdrawals": connection.scalar(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))}
+    with accounts.connect() as connection:
+        reservations = {row.application_id: row for row in connection.execute(text("SELECT * FROM reservations"))}
+        debits = Counter(
+            row.reference
+            for row in connection.execute(text("SELECT reference FROM ledger_entries WHERE amount < 0"))
+            if row.reference
+        )
+        balances = list(
+            connection.execute(
+                text(
+                    "SELECT a.account_no, a.balance, a.reserved, "
+                    "coalesce((SELECT sum(amount) FROM ledger_entries e WHERE e.account_id = a.id), 0) AS ledger, "
+                    "coalesce((SELECT sum(amount) FROM reservations r WHERE r.account_id = a.id "
+                    "AND r.state = 'reserved'), 0) AS open FROM fund_accounts a"
+                )
+            )
+        )
+        deposits = Counter(
+            (row.account_id, row.month)
+            for row in connection.execute(text("SELECT account_id, month FROM ledger_entries WHERE month IS NOT NULL"))
+        )
+        unsent["accounts"] = connection.scalar(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
+    bank = sqlite3.connect(str(hall.bank_ledger))
+    try:
+        bank_rows = {row[0]: row for row in bank.execute("SELECT key, paid, requests FROM payments")}
+    finally:
+        bank.close()
+
+    for case_id, expected in driver.cases.items():
+        case = cases.get(case_id)
+        if case is None:
+            figures.lost.append(f"case {case_id} answered 201 but is not stored")
+            continue
+        reservation = reservations.get(case_id)
+        want_case, want_reservation = ("paid", "debited") if expected["card"] == GOOD_CARD else ("rejected", "released")
+        if case.state != want_case:
+            (figures.stuck if case.state == "approved" else figures.lost).append(f"case {case_id} {case.state}")
+        if reservation is None or reservation.state != want_reservation:
+            state = reservation.state if reservation is not None else "none"
+            figures.lost.append(f"reservation of {case_id}: {state}, not {want_reservation} (the case {case.state})")
+        paid_at_bank = bank_rows.get(case.application_no)
+        if expected["card"] == GOOD_CARD and (paid_at_bank is None or paid_at_bank[1] != 1):
+            figures.lost.append(f"bank payment of {case.application_no}: {paid_at_bank}")
+        payment = payments.get(case_id)
+        if payment is not None and payment.state not in ("confirmed", "failed"):
+            figures.stuck.append(f"payment {case_id} {payment.state}")
+    for key, row in bank_rows.items():
+        if row[1] > 1:
+            figures.doubled.append(f"bank paid {key} {row[1]} times")
+    for reference, count in debits.items():
+        if count > 1:
+            figures.doubled.append(f"{count} debits for {reference}")
+    for (account_id, month), count in deposits.items():
+        if count > 1:
+            figures.doubled.append(f"deposit {month} posted {count} times to account {account_id}")
+    for row in balances:
+        if row.balance != row.ledger:
+            figures.broken.append(f"{row.account_no}: balance {row.balance} ≠ ledger {row.ledger}")
+        if row.reserved != row.open:
+            figures.broken.append(f"{row.account_no}: reserved {row.reserved} ≠ open reservations {row.open}")
+        if row.balance - row.reserved < 0:
+            figures.broken.append(f"{row.account_no}: available below zero")
+    dangling = [key for key, row in reservations.items() if row.state == "reserved"]
+    figures.stuck.extend(f"reservation {key} still reserved" for key in dangling)
+    expected_months = set(driver.months) | {"2025-01", "2025-02"}
+    per_month = Counter(month for (_account, month) in deposits)
+    for month in expected_months:
+        if per_month.get(month, 0) != len(driver.accounts):
+            figures.lost.append(f"deposit {month}: {per_month.get(month, 0)} of {len(driver.accounts)} accounts")
+    for service, count in unsent.items():
+        if count:
+            figures.stuck.append(f"{service}: {count} outbox rows unsent")
+    figures.stuck.extend(_parked_or_waiting(hall))
+
+
+def _parked_or_waiting(hall: ChaosHall) -> list[str]:
+    from kombu import Connection
+
+    from services.registry import load
+
+    found = []
+    with Connection(hall.rabbit.url) as connection:
+        channel = connection.channel()
+        for name in ("accounts", "withdrawals"):
+            for subscription in load(name).subscriptions or []:
+                for queue in (subscription.queue, f"{subscription.queue}.dead"):
+                    count = channel.queue_declare(queue, passive=True).message_count
+                    if count:
+                        found.append(f"{queue}: {count} messages {'parked' if queue.endswith('.dead') else 'waiting'}")
+        channel.close()
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=600)
+    parser.add_argument("--outage", type=float, default=60, help="seconds one consumer's database stays away")
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args()
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 30)
+    figures = run(args.seconds, args.outage, seed)
+    print(figures.report())
+    return 0 if not (figures.lost or figures.doubled or figures.stuck or figures.broken) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
