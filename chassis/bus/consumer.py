@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from chassis import clock, metrics
+from chassis import clock, metrics, tracing
 from chassis.bus.broker import broker_errors, connect
 from chassis.bus.envelope import Envelope, current_event
 from chassis.bus.subscriptions import Delivery, PermanentFailure, Subscription
@@ -149,8 +149,9 @@ class ConsumerWorker:
         correlation_token = correlation_id_var.set(envelope.correlation_id)
         event_token = current_event.set(envelope)
         try:
-            data = subscription.load(envelope)
-            subscription.handler(Delivery(session, envelope, data, self.config, subscription.queue))
+            with tracing.consuming(envelope.traceparent, envelope.type, subscription.queue, envelope.id):
+                data = subscription.load(envelope)
+                subscription.handler(Delivery(session, envelope, data, self.config, subscription.queue))
         finally:
             current_event.reset(event_token)
             correlation_id_var.reset(correlation_token)
