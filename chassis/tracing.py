@@ -218,6 +218,19 @@ def continued(
         yield
 
 
+@contextmanager
+def within(traceparent: str | None) -> Iterator[None]:
+    """Log lines of the block name `traceparent`'s trace, without a span of its own (a message being retried)."""
+    if _active is None or not traceparent:
+        yield
+        return
+    token = otel_context.attach(_PROPAGATOR.extract({"traceparent": traceparent}))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+
+
 def consuming(traceparent: str | None, event_type: str, queue: str, message_id: str):
     """The span a consumer handles one message in, a child of the span that published it."""
     return continued(

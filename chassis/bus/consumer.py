@@ -2,6 +2,7 @@
 and are parked in `<queue>.dead` with the error after `max_attempts`."""
 
 import contextlib
+import json
 import logging
 import threading
 import time
@@ -29,6 +30,22 @@ log = logging.getLogger("chassis.consumer")
 ATTEMPTS_HEADER = "x-attempts"
 BATCH_GATHER_SECONDS = 0.005
 ERROR_HEADER = "x-error"
+
+
+@contextlib.contextmanager
+def _context_of(body: bytes):
+    """The message's correlation and trace on the log lines of its retry or parking (a failure: parsed again)."""
+    try:
+        raw = json.loads(body)
+        correlation, traceparent = raw.get("correlation_id"), raw.get("traceparent")
+    except (ValueError, AttributeError):
+        correlation = traceparent = None
+    token = correlation_id_var.set(correlation if isinstance(correlation, str) else None)
+    try:
+        with tracing.within(traceparent if isinstance(traceparent, str) else None):
+            yield
+    finally:
+        correlation_id_var.reset(token)
 
 
 def _insert_for(dialect: str):
@@ -179,12 +196,13 @@ class ConsumerWorker:
         if isinstance(outcome, Exception):
             attempt = int(dict(message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
             permanent = isinstance(outcome, PermanentFailure | ValidationError | ValueError)
-            if permanent or attempt >= self.config.max_attempts:
-                self._park(subscription, message, attempt, outcome)
-                outcome = "parked"
-            else:
-                self._retry(subscription, message, attempt, outcome)
-                outcome = "retried"
+            with _context_of(message.body):
+                if permanent or attempt >= self.config.max_attempts:
+                    self._park(subscription, message, attempt, outcome)
+                    outcome = "parked"
+                else:
+                    self._retry(subscription, message, attempt, outcome)
+                    outcome = "retried"
         self._ack(message)
         return outcome
 
