@@ -83,11 +83,12 @@ def configure(service: str, embedded: bool) -> bool:
     return True
 
 
-def record_into(exporter: Any, service: str = "nx-hall") -> None:
-    """Switch tracing on with `exporter`, each span handed over as it ends (tests: the SDK's InMemorySpanExporter)."""
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+def record_into(exporter: Any, service: str = "nx-hall", batched: bool = False) -> None:
+    """Switch tracing on with `exporter` (tests: the SDK's InMemorySpanExporter), each span handed over as it ends,
+    or `batched` as production hands them over (a benchmark)."""
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
-    _start(service, SimpleSpanProcessor(exporter))
+    _start(service, BatchSpanProcessor(exporter) if batched else SimpleSpanProcessor(exporter))
 
 
 def _start(service: str, processor) -> None:
