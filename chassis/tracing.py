@@ -100,8 +100,10 @@ def _start(service: str, processor) -> None:
     with _lock:
         if _active is not None:
             return
-        # OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, when set, win over this default
-        provider = TracerProvider(resource=Resource.create({"service.name": f"hall-{service}"}))
+        # the environment's resource (OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME) names the service if it says
+        named = os.environ.get("OTEL_SERVICE_NAME") or "service.name=" in os.environ.get("OTEL_RESOURCE_ATTRIBUTES", "")
+        resource = Resource.create({} if named else {"service.name": f"hall-{service}"})
+        provider = TracerProvider(resource=resource)
         provider.add_span_processor(processor)
         RequestsInstrumentor().instrument(tracer_provider=provider, excluded_urls=EXCLUDED_URLS)
         _active = _Tracing(provider)

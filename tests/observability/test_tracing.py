@@ -160,3 +160,16 @@ def test_the_environment_chooses_the_exporter_and_make_run_needs_it_said_outrigh
     monkeypatch.delenv("OTEL_SDK_DISABLED")
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
     assert tracing.exporter_from_environment(embedded=False) is None
+
+
+def test_the_spans_name_the_hall_service_unless_the_environment_names_it(monkeypatch):
+    monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
+    monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
+    for environment, expected in (({}, "hall-loans"), ({"OTEL_SERVICE_NAME": "loans-web"}, "loans-web")):
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        tracing.record_into(InMemorySpanExporter(), "loans")
+        try:
+            assert tracing._active.provider.resource.attributes["service.name"] == expected
+        finally:
+            tracing.stop()
