@@ -153,9 +153,25 @@ def instrument_engine(engine) -> None:
     from opentelemetry.instrumentation.sqlalchemy.version import __version__
     from opentelemetry.metrics import NoOpUpDownCounter
 
-    tracer = active.provider.get_tracer("opentelemetry.instrumentation.sqlalchemy", __version__)
+    tracer = _ChildSpansOnly(active.provider.get_tracer("opentelemetry.instrumentation.sqlalchemy", __version__))
     EngineTracer(tracer, engine, NoOpUpDownCounter("db.client.connections.usage"))
     active.engines.add(engine)
+
+
+class _ChildSpansOnly:
+    """A statement is traced inside a request's, a message's or a text's span, never as a trace of its own: the
+    relay's and the SMS sender's polls and the inbox claims would otherwise each start a trace, several a second."""
+
+    def __init__(self, tracer) -> None:
+        self._tracer = tracer
+
+    def start_span(self, name, context=None, *args, **kwargs):
+        if not trace.get_current_span(context).get_span_context().is_valid:
+            return trace.INVALID_SPAN
+        return self._tracer.start_span(name, context, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._tracer, name)
 
 
 def instrument_psycopg(connection):

@@ -173,3 +173,20 @@ def test_the_spans_name_the_hall_service_unless_the_environment_names_it(monkeyp
             assert tracing._active.provider.resource.attributes["service.name"] == expected
         finally:
             tracing.stop()
+
+
+def test_a_statement_outside_any_span_starts_no_trace_of_its_own(spans, tmp_path):
+    runtime = build_probe("probepoll").runtime(
+        config_from({"broker_url": "memory://", "database_url": f"sqlite:///{tmp_path / 'poll.db'}"})
+    )
+    create_tables(runtime)
+    tracing.instrument_engine(runtime.db.engine)
+    try:
+        tallies(runtime)  # as the relay's and the sender's polls query, with no span around them
+        assert not spans.get_finished_spans()
+        with spans_tracer().start_as_current_span("a request"):
+            tallies(runtime)
+        statements = [s for s in spans.get_finished_spans() if s.attributes.get("db.system") == "sqlite"]
+        assert statements and all(s.parent is not None for s in statements)
+    finally:
+        runtime.stop()
