@@ -1,7 +1,7 @@
 """OpenTelemetry tracing, set up once per process: off unless the environment names an exporter.
 
-Off (the default, and `make run`): no provider, no instrumentation, and every helper here returns at its first
-line, so a request pays for nothing. On: the Flask apps, the SQLAlchemy engines, the requests sessions and the
+Off (the default, and `make run`): OpenTelemetry is not even imported, there is no provider and no
+instrumentation, and every helper here returns at its first line, so a request pays for nothing. On: the Flask apps, the SQLAlchemy engines, the requests sessions and the
 chassis' own psycopg connections make spans; the outbox stores the W3C traceparent of a PRODUCER span in each
 envelope, and the consumer handles each message in a CONSUMER span that is its child, so one business flow (a loan
 application: the request, its events on the bus, the text message) is one trace across every service.
@@ -19,15 +19,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from opentelemetry import context as otel_context
-from opentelemetry import trace
-from opentelemetry.trace import SpanKind
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-
 log = logging.getLogger("chassis.tracing")
 
 _TRUE = {"1", "true", "yes", "on"}
-_PROPAGATOR = TraceContextTextMapPropagator()
 # probes and scrapes every few seconds: never worth a span
 EXCLUDED_URLS = "/livez,/readyz,/metrics"
 
@@ -36,7 +30,10 @@ class _Tracing:
     """What is switched on in this process: the provider, its tracer and what was instrumented with it."""
 
     def __init__(self, provider) -> None:
+        from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
         self.provider = provider
+        self.propagator = TraceContextTextMapPropagator()
         self.tracer = provider.get_tracer("chassis")
         self.engines: weakref.WeakSet = weakref.WeakSet()
         self.apps: weakref.WeakSet = weakref.WeakSet()
@@ -166,6 +163,8 @@ class _ChildSpansOnly:
         self._tracer = tracer
 
     def start_span(self, name, context=None, *args, **kwargs):
+        from opentelemetry import trace
+
         if not trace.get_current_span(context).get_span_context().is_valid:
             return trace.INVALID_SPAN
         return self._tracer.start_span(name, context, *args, **kwargs)
@@ -189,17 +188,19 @@ def instrument_psycopg(connection):
 # -- the trace across the bus ------------------------------------------------------------------------------------
 def current_traceparent() -> str | None:
     """The W3C traceparent of the span running now, or None (no span, or tracing off)."""
-    if _active is None:
+    active = _active
+    if active is None:
         return None
     carrier: dict[str, str] = {}
-    _PROPAGATOR.inject(carrier)
+    active.propagator.inject(carrier)
     return carrier.get("traceparent")
 
 
 def inject(headers: dict[str, str]) -> dict[str, str]:
     """`headers` with the current traceparent added (calls that bypass requests: the embedded in-process client)."""
-    if _active is not None:
-        _PROPAGATOR.inject(headers)
+    active = _active
+    if active is not None:
+        active.propagator.inject(headers)
     return headers
 
 
@@ -209,6 +210,8 @@ def published(event_type: str, message_id: str) -> str | None:
     active = _active
     if active is None:
         return None
+    from opentelemetry.trace import SpanKind
+
     with active.tracer.start_as_current_span(
         f"{event_type} publish",
         kind=SpanKind.PRODUCER,
@@ -223,27 +226,32 @@ def published(event_type: str, message_id: str) -> str | None:
 
 
 @contextmanager
-def continued(
-    traceparent: str | None, name: str, kind: SpanKind = SpanKind.INTERNAL, **attributes: Any
-) -> Iterator[None]:
+def continued(traceparent: str | None, name: str, kind: str = "internal", **attributes: Any) -> Iterator[None]:
     """Run the block in a span that is a child of `traceparent` (a message's, a queued text's); no parent starts a
-    new trace. Nothing at all when tracing is off."""
+    new trace. `kind`: internal, client, consumer, producer or server. Nothing at all when tracing is off."""
     active = _active
     if active is None:
         yield
         return
-    parent = _PROPAGATOR.extract({"traceparent": traceparent}) if traceparent else otel_context.Context()
-    with active.tracer.start_as_current_span(name, context=parent, kind=kind, attributes=attributes):
+    from opentelemetry import context as otel_context
+    from opentelemetry.trace import SpanKind
+
+    parent = active.propagator.extract({"traceparent": traceparent}) if traceparent else otel_context.Context()
+    span_kind = SpanKind[kind.upper()]
+    with active.tracer.start_as_current_span(name, context=parent, kind=span_kind, attributes=attributes):
         yield
 
 
 @contextmanager
 def within(traceparent: str | None) -> Iterator[None]:
     """Log lines of the block name `traceparent`'s trace, without a span of its own (a message being retried)."""
-    if _active is None or not traceparent:
+    active = _active
+    if active is None or not traceparent:
         yield
         return
-    token = otel_context.attach(_PROPAGATOR.extract({"traceparent": traceparent}))
+    from opentelemetry import context as otel_context
+
+    token = otel_context.attach(active.propagator.extract({"traceparent": traceparent}))
     try:
         yield
     finally:
@@ -255,7 +263,7 @@ def consuming(traceparent: str | None, event_type: str, queue: str, message_id: 
     return continued(
         traceparent,
         f"{queue} process",
-        SpanKind.CONSUMER,
+        "consumer",
         **{
             "messaging.system": "rabbitmq",
             "messaging.operation.type": "process",
@@ -270,6 +278,8 @@ def log_ids() -> tuple[str, str] | None:
     """(trace id, span id) in hex of the span running now, for log lines; None without one."""
     if _active is None:
         return None
+    from opentelemetry import trace
+
     span_context = trace.get_current_span().get_span_context()
     if not span_context.is_valid:
         return None

@@ -209,7 +209,7 @@ def _send_one(db: Database, config: NotificationsConfig, provider: SmsProvider, 
         correlation, traceparent, template = delivery.correlation_id, delivery.traceparent, delivery.template
     token = correlation_id_var.set(correlation or None)
     # the text ends the trace of what asked for it (a loan step, a code), however late the sender sends it
-    sending = tracing.continued(traceparent, "sms send", tracing.SpanKind.CLIENT, **{"hall.sms.template": template})
+    sending = tracing.continued(traceparent, "sms send", "client", **{"hall.sms.template": template})
     try:
         with sending:
             if stale_at is not None and clock.now() > stale_at:
