@@ -1,10 +1,11 @@
 """OpenTelemetry tracing, set up once per process: off unless the environment names an exporter.
 
 Off (the default, and `make run`): OpenTelemetry is not even imported, there is no provider and no
-instrumentation, and every helper here returns at its first line, so a request pays for nothing. On: the Flask apps, the SQLAlchemy engines, the requests sessions and the
-chassis' own psycopg connections make spans; the outbox stores the W3C traceparent of a PRODUCER span in each
-envelope, and the consumer handles each message in a CONSUMER span that is its child, so one business flow (a loan
-application: the request, its events on the bus, the text message) is one trace across every service.
+instrumentation, and every helper here returns at its first line, so a request pays for nothing. On: the Flask
+apps, the SQLAlchemy engines, the requests sessions and the chassis' own psycopg connections make spans; the
+outbox stores the W3C traceparent of a PRODUCER span in each envelope, and the consumer handles each message in a
+CONSUMER span that is its child, so one business flow (a loan application: the request, its events on the bus,
+the text message) is one trace across every service.
 
 The environment is OpenTelemetry's own: OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER (otlp, console or none),
 OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (OTLP over HTTP/protobuf), OTEL_SERVICE_NAME,
