@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from flask_smorest import Blueprint as ApiBlueprint
 
-from chassis import metrics
+from chassis import metrics, tracing
 from chassis.errors import ApiError, install_error_handlers
 from chassis.input_guard import install_input_guard
 from chassis.logs import configure_logging, correlation_id_var, request_id_var, service_var
@@ -16,6 +16,10 @@ from chassis.openapi import HallApi, document_truthfully, spec_options
 from chassis.runtime import Runtime
 
 log = logging.getLogger("chassis.app")
+# one line per request (chassis.logs formats it): method, route template, status, duration, the ids
+access_log = logging.getLogger("hall.access")
+# probes and scrapes every few seconds from each kubelet and Prometheus: counted in metrics, not logged
+_QUIET_PATHS = ("/livez", "/readyz", "/metrics")
 
 _REQUEST_ID = "X-Request-ID"
 # no form of the hall comes near this; a larger body is refused before any worker reads it
@@ -28,6 +32,8 @@ def create_service_app(
     config = runtime.config
     name = runtime.name
     configure_logging(config.log_level, config.log_json)
+    tracing.configure(name, embedded=config.embedded)
+    tracing.instrument_engine(runtime.db.engine)
     app = Flask(f"services.{name}")
     app.config.update(
         API_TITLE=title,
@@ -60,11 +66,14 @@ def create_service_app(
     from chassis.cli import register_commands
 
     register_commands(app, runtime)
+    tracing.instrument_app(app)
     return app
 
 
 def install_request_context(app: Flask, service: str) -> None:
-    """Request id (kept from X-Request-ID when sane, else new) in g, the logs and the reply; latency metrics."""
+    """Request id (kept from X-Request-ID when sane, else new) in g, the logs and the reply; latency metrics; the
+    access log line. The line names the route template, never the path or the query: those may hold an ID number,
+    a mobile or a certificate code."""
 
     @app.before_request
     def _begin() -> None:
@@ -82,7 +91,10 @@ def install_request_context(app: Flask, service: str) -> None:
         response.headers[_REQUEST_ID] = getattr(g, "request_id", "")
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         if hasattr(g, "started"):
-            metrics.http_latency.labels(service, endpoint).observe(time.perf_counter() - g.started)
+            elapsed = time.perf_counter() - g.started
+            metrics.http_latency.labels(service, endpoint).observe(elapsed)
+            if not request.path.endswith(_QUIET_PATHS):
+                _log_access(request.method, endpoint, response.status_code, elapsed)
         metrics.http_requests.labels(service, endpoint, request.method, str(response.status_code)).inc()
         if response.status_code == 429:
             metrics.rate_limited.labels(service, endpoint).inc()
@@ -97,6 +109,18 @@ def install_request_context(app: Flask, service: str) -> None:
             request_id_var.reset(tokens[0])
             correlation_id_var.reset(tokens[1])
             service_var.reset(tokens[2])
+
+
+def _log_access(method: str, route: str, status: int, elapsed: float) -> None:
+    duration_ms = round(elapsed * 1000, 1)
+    access_log.info(
+        "%s %s %s %.1fms",
+        method,
+        route,
+        status,
+        duration_ms,
+        extra={"method": method, "route": route, "status": status, "duration_ms": duration_ms},
+    )
 
 
 def install_health(

@@ -1,4 +1,4 @@
-"""JSON logs that carry the request and correlation ids and never personal data."""
+"""JSON logs that carry the request, correlation and trace ids and never personal data."""
 
 import contextvars
 import json
@@ -6,11 +6,29 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from chassis import tracing
 from chassis.pii import redact
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 service_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("service", default=None)
+
+
+# what a call may add with `extra=`: the message's (consumers), the request's (the access log)
+_EXTRA_KEYS = ("event_id", "event_type", "queue", "attempt", "method", "route", "status", "duration_ms")
+
+
+def context_ids() -> dict[str, str]:
+    """The ids of what is running now (request, correlation, trace, span), for a log line."""
+    found = {}
+    for key, var in (("request_id", request_id_var), ("correlation_id", correlation_id_var)):
+        value = var.get()
+        if value:
+            found[key] = value
+    ids = tracing.log_ids()
+    if ids:
+        found["trace_id"], found["span_id"] = ids
+    return found
 
 
 class JsonFormatter(logging.Formatter):
@@ -22,14 +40,11 @@ class JsonFormatter(logging.Formatter):
             # defence in depth: a stray ID number or mobile in a message is masked before it is written
             "msg": redact(record.getMessage()),
         }
-        for key, var in (("service", service_var), ("request_id", request_id_var)):
-            value = var.get()
-            if value:
-                entry[key] = value
-        correlation = correlation_id_var.get()
-        if correlation:
-            entry["correlation_id"] = correlation
-        for key in ("event_id", "event_type", "queue", "attempt"):
+        service = service_var.get()
+        if service:
+            entry["service"] = service
+        entry.update(context_ids())
+        for key in _EXTRA_KEYS:
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
@@ -38,8 +53,14 @@ class JsonFormatter(logging.Formatter):
 
 
 class PlainFormatter(logging.Formatter):
+    """`make run`'s console: the line, then the ids of its request and trace."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        line = super().format(record)
+        ids = context_ids()
+        if ids:
+            line += " [" + " ".join(f"{key}={value}" for key, value in ids.items() if key != "span_id") + "]"
+        return redact(line)
 
 
 def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:

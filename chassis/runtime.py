@@ -262,9 +262,11 @@ class HealthServer:
 def run_worker(runtime: Runtime, relay: bool = True, consumers: bool = True, health_port: int | None = None) -> None:
     """The worker process: relay, consumers and loops until SIGTERM; a thread that dies ends the process (raises
     WorkerThreadDied) so the pod restarts instead of idling while it reports itself running."""
-    from chassis import metrics
+    from chassis import metrics, tracing
     from chassis.migrations import SchemaNotAtHead
 
+    tracing.configure(runtime.name, embedded=runtime.config.embedded)
+    tracing.instrument_engine(runtime.db.engine)
     problem = runtime.schema_problem()
     if problem:
         raise SchemaNotAtHead(problem)

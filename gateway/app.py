@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, Response, jsonify, render_template_string, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
+from chassis import tracing
 from chassis.app import install_health, install_request_context
 from chassis.errors import install_error_handlers
 from chassis.http import ServiceClient
@@ -28,6 +29,7 @@ def create_gateway(config: GatewayConfig | None = None, service_checks: bool = F
     behind HAProxy the edge checks the services itself and /readyz is this app's own."""
     config = config or GatewayConfig.from_env("gateway")
     configure_logging(config.log_level, config.log_json)
+    tracing.configure("gateway", embedded=config.embedded)
     app = Flask("gateway", static_folder=None)
     app.json.ensure_ascii = False
     install_error_handlers(app)
@@ -83,6 +85,7 @@ def create_gateway(config: GatewayConfig | None = None, service_checks: bool = F
         response.headers["Cache-Control"] = LONG_CACHE if request.args.get("v") else SHORT_CACHE
         return response
 
+    tracing.instrument_app(app)
     return app
 
 

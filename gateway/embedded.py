@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 
 from waitress.server import create_server
 
-from chassis import clock, metrics
+from chassis import clock, metrics, tracing
 from chassis.auth import JwksKeys, TokenVerifier
 from chassis.config import data_dir
 from chassis.errors import ApiError
@@ -209,6 +209,8 @@ class EmbeddedHall:
     """Builds and runs the hall in this process; tests start it too."""
 
     def __init__(self, seed: bool = True, **config_overrides):
+        # one process for the whole hall: its spans (if OTEL_TRACES_EXPORTER asks for any) are hall-embedded's
+        tracing.configure("embedded", embedded=True)
         self.runtimes: list[Runtime] = []
         for service in all_services():
             runtime = service.runtime(service.load_config(**config_overrides))

@@ -4,6 +4,7 @@ handler: the consumer holds the batch, stops taking deliveries and waits for it 
 
 import contextlib
 import functools
+import json
 import logging
 import threading
 import time
@@ -15,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from chassis import clock, metrics
+from chassis import clock, metrics, tracing
 from chassis.bus.broker import broker_errors, connect
 from chassis.bus.envelope import Envelope, current_event
 from chassis.bus.infrastructure import is_database_failure
@@ -32,6 +33,22 @@ log = logging.getLogger("chassis.consumer")
 ATTEMPTS_HEADER = "x-attempts"
 BATCH_GATHER_SECONDS = 0.005
 ERROR_HEADER = "x-error"
+
+
+@contextlib.contextmanager
+def _context_of(body: bytes):
+    """The message's correlation and trace on the log lines of its retry or parking (a failure: parsed again)."""
+    try:
+        raw = json.loads(body)
+        correlation, traceparent = raw.get("correlation_id"), raw.get("traceparent")
+    except (ValueError, AttributeError):
+        correlation = traceparent = None
+    token = correlation_id_var.set(correlation if isinstance(correlation, str) else None)
+    try:
+        with tracing.within(traceparent if isinstance(traceparent, str) else None):
+            yield
+    finally:
+        correlation_id_var.reset(token)
 
 
 def _insert_for(dialect: str):
@@ -157,8 +174,9 @@ class ConsumerWorker:
         correlation_token = correlation_id_var.set(envelope.correlation_id)
         event_token = current_event.set(envelope)
         try:
-            data = subscription.load(envelope)
-            subscription.handler(Delivery(session, envelope, data, self.config, subscription.queue))
+            with tracing.consuming(envelope.traceparent, envelope.type, subscription.queue, envelope.id):
+                data = subscription.load(envelope)
+                subscription.handler(Delivery(session, envelope, data, self.config, subscription.queue))
         finally:
             current_event.reset(event_token)
             correlation_id_var.reset(correlation_token)
@@ -253,12 +271,13 @@ class ConsumerWorker:
         if isinstance(outcome, Exception):
             attempt = int(dict(message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
             permanent = isinstance(outcome, PermanentFailure | ValidationError | ValueError)
-            if permanent or attempt >= self.config.max_attempts:
-                self._park(subscription, message, attempt, outcome)
-                outcome = "parked"
-            else:
-                self._retry(subscription, message, attempt, outcome)
-                outcome = "retried"
+            with _context_of(message.body):
+                if permanent or attempt >= self.config.max_attempts:
+                    self._park(subscription, message, attempt, outcome)
+                    outcome = "parked"
+                else:
+                    self._retry(subscription, message, attempt, outcome)
+                    outcome = "retried"
         self._ack(message)
         return outcome
 

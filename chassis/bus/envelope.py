@@ -25,6 +25,8 @@ class EnvelopeSchema(Schema):
     source = fields.String(required=True)
     correlation_id = fields.String(required=True)
     causation_id = fields.String(load_default=None, allow_none=True)
+    # W3C trace context of the span that published it (chassis.tracing); absent while tracing is off
+    traceparent = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
     data = fields.Dict(required=True)
 
 
@@ -41,22 +43,24 @@ class Envelope:
     occurred_at: datetime = field(default_factory=clock.now)
     correlation_id: str = ""
     causation_id: str | None = None
+    traceparent: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "id": self.id,
-                "type": self.type,
-                "version": self.version,
-                "occurred_at": self.occurred_at.isoformat(),
-                "source": self.source,
-                "correlation_id": self.correlation_id or self.id,
-                "causation_id": self.causation_id,
-                "data": self.data,
-            },
-            ensure_ascii=False,
-            default=_json_default,
-        )
+        document = {
+            "id": self.id,
+            "type": self.type,
+            "version": self.version,
+            "occurred_at": self.occurred_at.isoformat(),
+            "source": self.source,
+            "correlation_id": self.correlation_id or self.id,
+            "causation_id": self.causation_id,
+            "data": self.data,
+        }
+        # only when tracing is on: an envelope without it is what consumers of earlier releases read (their
+        # schema refuses keys it does not know), so switching tracing off is always safe
+        if self.traceparent:
+            document["traceparent"] = self.traceparent
+        return json.dumps(document, ensure_ascii=False, default=_json_default)
 
     @classmethod
     def from_json(cls, body: str | bytes) -> "Envelope":
@@ -71,12 +75,13 @@ class Envelope:
             source=loaded["source"],
             correlation_id=loaded["correlation_id"],
             causation_id=loaded["causation_id"],
+            traceparent=loaded["traceparent"],
             data=loaded["data"],
         )
 
 
 _ENVELOPE_KEYS = frozenset(EnvelopeSchema().fields)
-_REQUIRED_KEYS = _ENVELOPE_KEYS - {"causation_id"}
+_REQUIRED_KEYS = _ENVELOPE_KEYS - {"causation_id", "traceparent"}
 _TYPE_PATTERN = re.compile(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$")
 
 
@@ -86,6 +91,7 @@ def _fast_load(raw: Any) -> dict[str, Any] | None:
     if not isinstance(raw, dict) or not _REQUIRED_KEYS <= raw.keys() <= _ENVELOPE_KEYS:
         return None
     kind, version, occurred, causation = raw["type"], raw["version"], raw["occurred_at"], raw.get("causation_id")
+    traceparent = raw.get("traceparent")
     if not (
         isinstance(raw["id"], str)
         and isinstance(kind, str)
@@ -96,6 +102,7 @@ def _fast_load(raw: Any) -> dict[str, Any] | None:
         and isinstance(raw["source"], str)
         and isinstance(raw["correlation_id"], str)
         and (causation is None or isinstance(causation, str))
+        and (traceparent is None or (isinstance(traceparent, str) and len(traceparent) <= 128))
         and isinstance(raw["data"], dict)
     ):
         return None
@@ -114,6 +121,7 @@ def _fast_load(raw: Any) -> dict[str, Any] | None:
         "source": raw["source"],
         "correlation_id": raw["correlation_id"],
         "causation_id": causation,
+        "traceparent": traceparent,
         "data": raw["data"],
     }
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from chassis import clock
+from chassis import clock, tracing
 from chassis.bus.envelope import Envelope, EventContract, current_event
 from chassis.bus.tables import outbox
 from chassis.logs import correlation_id_var, request_id_var
@@ -77,6 +77,9 @@ def publish(
     )
     if not envelope.correlation_id:
         envelope = Envelope(**{**envelope.__dict__, "correlation_id": envelope.id})
+    traceparent = tracing.published(envelope.type, envelope.id)
+    if traceparent:
+        envelope = Envelope(**{**envelope.__dict__, "traceparent": traceparent})
     session.execute(
         outbox.insert().values(
             message_id=envelope.id,

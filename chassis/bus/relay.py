@@ -21,7 +21,7 @@ import psycopg
 from kombu import Connection, Producer
 from sqlalchemy import func, select, text, update
 
-from chassis import clock, metrics
+from chassis import clock, metrics, tracing
 from chassis.bus.broker import broker_errors, connect
 from chassis.bus.outbox import NOTIFY_CHANNEL, envelopes_of, on_outbox_commit
 from chassis.bus.tables import outbox
@@ -159,7 +159,9 @@ class OutboxListener:
 
     def _listen(self) -> psycopg.Connection:
         if self.connection is None or self.connection.closed:
-            self.connection = psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5)
+            self.connection = tracing.instrument_psycopg(
+                psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5)
+            )
             self.connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
         return self.connection
 

@@ -65,6 +65,8 @@ class SmsDelivery(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
     error_code: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
+    # the trace of the event that asked for it (chassis.tracing): sending continues it, whenever that happens
+    traceparent: Mapped[str | None] = mapped_column(String(128))
 
 
 class InAppMessage(Base):

@@ -10,7 +10,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from chassis import clock, metrics
+from chassis import clock, metrics, tracing
 from chassis.bus import Envelope, publish
 from chassis.db import Database
 from chassis.logs import correlation_id_var
@@ -118,6 +118,7 @@ def _add_sms(
         source_event_id=envelope.id,
         source_event_type=envelope.type,
         correlation_id=(envelope.correlation_id or "")[:64],
+        traceparent=tracing.current_traceparent(),
         account_no=account_no,
         template=key,
         mobile=number,
@@ -205,19 +206,22 @@ def _send_one(db: Database, config: NotificationsConfig, provider: SmsProvider, 
     with db.transaction() as session:
         delivery = session.get(SmsDelivery, delivery_id)
         mobile, body, stale_at = delivery.mobile, delivery.body, delivery.stale_at
-        correlation = delivery.correlation_id
+        correlation, traceparent, template = delivery.correlation_id, delivery.traceparent, delivery.template
     token = correlation_id_var.set(correlation or None)
+    # the text ends the trace of what asked for it (a loan step, a code), however late the sender sends it
+    sending = tracing.continued(traceparent, "sms send", "client", **{"hall.sms.template": template})
     try:
-        if stale_at is not None and clock.now() > stale_at:
-            _record_failure(db, delivery_id, "STALE", STALE_REASON, retryable=False, config=config)
-            return
-        try:
-            message_id = provider.send(mobile, body, delivery_id)
-        except ProviderError as error:
-            failure = error.failure
-            _record_failure(db, delivery_id, failure.code, failure.reason, failure.retryable, config)
-            return
-        _record_sent(db, delivery_id, message_id)
+        with sending:
+            if stale_at is not None and clock.now() > stale_at:
+                _record_failure(db, delivery_id, "STALE", STALE_REASON, retryable=False, config=config)
+                return
+            try:
+                message_id = provider.send(mobile, body, delivery_id)
+            except ProviderError as error:
+                failure = error.failure
+                _record_failure(db, delivery_id, failure.code, failure.reason, failure.retryable, config)
+                return
+            _record_sent(db, delivery_id, message_id)
     finally:
         correlation_id_var.reset(token)
 

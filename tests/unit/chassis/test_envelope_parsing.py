@@ -13,7 +13,13 @@ def _raw(**changes) -> dict:
     return {**json.loads(envelope.to_json()), **changes}
 
 
-@pytest.mark.parametrize("changes", [{}, {"causation_id": "c1"}, {"id": "A1B2C3D4-0000-4000-8000-00000000000F"}])
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"causation_id": "c1"}, {"id": "A1B2C3D4-0000-4000-8000-00000000000F"}, {"traceparent": TRACEPARENT}],
+)
 def test_the_fast_parser_loads_what_the_schema_loads(changes):
     raw = _raw(**changes)
     assert _fast_load(raw) == _ENVELOPE_SCHEMA.load(raw)
@@ -29,6 +35,8 @@ def test_the_fast_parser_loads_what_the_schema_loads(changes):
         {"id": "not-a-uuid"},
         {"type": "Not.A.Type"},
         {"data": []},
+        {"traceparent": 5},
+        {"traceparent": "0" * 129},
     ],
 )
 def test_anything_unusual_is_left_to_the_schema(changes):
@@ -41,3 +49,11 @@ def test_a_malformed_envelope_is_still_refused_by_the_schema():
     with pytest.raises(ValidationError):
         Envelope.from_json(json.dumps({"not": "an envelope"}))
     assert Envelope.from_json(json.dumps(_raw(version="2"))).version == 2
+
+
+def test_the_traceparent_goes_out_only_when_there_is_one_and_comes_back_as_it_went():
+    untraced = Envelope(type="accounts.account.credited", data={}, source="accounts")
+    assert "traceparent" not in json.loads(untraced.to_json())  # what consumers of earlier releases read
+    traced = Envelope(type="accounts.account.credited", data={}, source="accounts", traceparent=TRACEPARENT)
+    assert Envelope.from_json(traced.to_json()).traceparent == TRACEPARENT
+    assert Envelope.from_json(untraced.to_json()).traceparent is None
