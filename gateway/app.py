@@ -132,7 +132,8 @@ def shell_build(web_dir: Path) -> dict:
     )
     digest = hashlib.sha256()
     for name in ["index.html", SERVICE_WORKER, *files]:
-        digest.update(name.encode() + b"\0" + (web_dir / name).read_bytes() + b"\0")
+        content = (web_dir / name).read_bytes() if (web_dir / name).is_file() else b""
+        digest.update(name.encode() + b"\0" + content + b"\0")
     return {"version": digest.hexdigest()[:16], "files": ["/", *(f"/{name}" for name in files)]}
 
 
