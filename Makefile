@@ -13,7 +13,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-venv: $(STAMP)
+# axe-core, the accessibility checker the browser tests load into each page (npm, pinned in package-lock.json)
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	@touch $(AXE)
+
+venv: $(STAMP) $(AXE)
 
 ## make run: the whole hall in one process (SQLite under var/, in-memory bus, demo data), http://127.0.0.1:8000
 run: $(STAMP)
@@ -27,7 +33,7 @@ SHIFTED_TESTS ?=
 PYTEST_ARGS ?=
 PARALLEL ?= -n 3 --dist loadfile
 SHIFTED := HALL_CLOCK_SHIFT=+400d HALL_STAGING_RUN=true
-test: $(STAMP) lint
+test: $(STAMP) $(AXE) lint
 	$(BIN)/python -m pytest $(PARALLEL) --ignore=tests/browser $(PYTEST_ARGS)
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 	$(SHIFTED) $(BIN)/python -m pytest $(PARALLEL) --ignore=tests/browser $(PYTEST_ARGS) $(SHIFTED_TESTS)

@@ -3,6 +3,7 @@ web hall's static files, /api/docs, /livez and /readyz. It forwards nothing: rou
 security headers are the edge's (gateway/routes.py)."""
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -22,6 +23,15 @@ from gateway.routes import SERVICES
 _ASSET_LINK = re.compile(r'(href|src)="((?:assets/|app/)?[A-Za-z0-9_./-]+\.(?:css|js|svg|png))"')
 LONG_CACHE = "public, max-age=31536000, immutable"
 SHORT_CACHE = "public, max-age=300"
+
+# the installable app (gateway/web/sw.js): the service worker's script is asked for on every visit, so a release
+# reaches an installed app at once; it is written with the release's version and the list of files it keeps offline
+SERVICE_WORKER = "sw.js"
+MANIFEST = "manifest.webmanifest"
+MANIFEST_TYPE = "application/manifest+json"
+_BUILD_LINE = re.compile(r"^const BUILD = .*;$", re.MULTILINE)
+# what the web folder holds that the app never loads: the worker itself and the folder's notes
+_NOT_IN_SHELL = {SERVICE_WORKER, "README.md", "index.html"}
 
 
 def create_gateway(config: GatewayConfig | None = None, service_checks: bool = False) -> Flask:
@@ -69,6 +79,17 @@ def create_gateway(config: GatewayConfig | None = None, service_checks: bool = F
             return jsonify(service="gateway", message="宁夏住房公积金网上业务大厅")
         return _no_cache(Response(_versioned_links(page.read_text(encoding="utf-8"), web_dir), mimetype="text/html"))
 
+    @app.get("/" + SERVICE_WORKER)
+    def service_worker():
+        if not (web_dir / SERVICE_WORKER).is_file():
+            raise NotFound()
+        script = (web_dir / SERVICE_WORKER).read_text(encoding="utf-8")
+        build = json.dumps(shell_build(web_dir), ensure_ascii=False, separators=(",", ":"))
+        response = Response(_BUILD_LINE.sub(lambda _: f"const BUILD = {build};", script, count=1))
+        response.mimetype = "text/javascript"
+        response.headers["Service-Worker-Allowed"] = "/"
+        return _no_cache(response)
+
     @app.get("/<path:filename>")
     def web_file(filename: str):
         if filename == "index.html":
@@ -81,6 +102,9 @@ def create_gateway(config: GatewayConfig | None = None, service_checks: bool = F
             # a person typed or followed a wrong address: the hall's own page, in Chinese
             return _no_cache(Response(_NOT_FOUND_PAGE, status=404, mimetype="text/html"))
         if filename.endswith(".html"):
+            return _no_cache(response)
+        if filename == MANIFEST:
+            response.mimetype = MANIFEST_TYPE
             return _no_cache(response)
         response.headers["Cache-Control"] = LONG_CACHE if request.args.get("v") else SHORT_CACHE
         return response
@@ -98,6 +122,22 @@ def _versioned_links(page: str, web_dir: Path) -> str:
         return f'{found.group(1)}="{found.group(2)}?v={digest}"'
 
     return _ASSET_LINK.sub(add_version, page)
+
+
+def shell_build(web_dir: Path) -> dict:
+    """What the service worker keeps for offline use: the page ("/") and every file it loads (styles, modules,
+    assets, the manifest, the offline page), and a version made from all their contents — any change to any of
+    them is a new version, which the worker installs whole beside the old one before it takes over."""
+    files = sorted(
+        path.relative_to(web_dir).as_posix()
+        for path in web_dir.rglob("*")
+        if path.is_file() and path.relative_to(web_dir).as_posix() not in _NOT_IN_SHELL
+    )
+    digest = hashlib.sha256()
+    for name in ["index.html", SERVICE_WORKER, *files]:
+        content = (web_dir / name).read_bytes() if (web_dir / name).is_file() else b""
+        digest.update(name.encode() + b"\0" + content + b"\0")
+    return {"version": digest.hexdigest()[:16], "files": ["/", *(f"/{name}" for name in files)]}
 
 
 def _no_cache(response: Response) -> Response:

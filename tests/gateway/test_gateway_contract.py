@@ -60,6 +60,29 @@ def test_routes_reach_their_service_and_an_unknown_service_is_a_404(edge):
     assert edge.request("GET", "/livez").status == 200
 
 
+def test_the_installable_apps_worker_and_manifest_are_served_fresh_with_their_types(edge):
+    worker = edge.request("GET", "/sw.js")
+    assert worker.status == 200
+    assert worker.headers["content-type"].startswith("text/javascript")
+    assert worker.headers["service-worker-allowed"] == "/"
+    # asked for again on every visit: a release reaches an installed app at once
+    assert worker.headers["cache-control"] == "no-cache"
+    build = json.loads(re.search(r"^const BUILD = (.*);$", worker.body.decode(), re.MULTILINE).group(1))
+    assert re.fullmatch(r"[0-9a-f]{16}", build["version"])
+    assert {"/", "/styles.css", "/app/main.js", "/offline.html", "/manifest.webmanifest"} <= set(build["files"])
+    assert not [path for path in build["files"] if path.startswith("/api/") or path == "/sw.js"], build["files"]
+    for path in build["files"]:  # every file the worker keeps is there to be fetched
+        assert edge.request("GET", path).status == 200, path
+
+    manifest = edge.request("GET", "/manifest.webmanifest")
+    assert manifest.status == 200
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    assert manifest.headers["cache-control"] == "no-cache"
+    assert manifest.json()["display"] == "standalone"
+    icon = manifest.json()["icons"][0]["src"]
+    assert edge.request("GET", icon).headers["content-type"] == "image/png"
+
+
 def test_public_routes_need_no_token_and_protected_ones_do(edge):
     assert edge.request("POST", "/api/v1/identity/captchas").status == 201
     assert edge.request("GET", "/api/v1/loans/rates").status == 200

@@ -1,7 +1,7 @@
 // The calculator's chart: principal and interest of each period stacked over the term, drawn as SVG.
 
 import { h } from './dom.js';
-import { groupDigits } from './format.js';
+import { groupDigits, money } from './format.js';
 
 const PAD = { left: 64, right: 16, top: 36, bottom: 40 };
 
@@ -60,7 +60,8 @@ export function paymentChart(schedule, id = 'calc-chart') {
     'svg',
     { id, class: 'payment-chart', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-labelledby': `${id}-title ${id}-desc` },
     h('title', { id: `${id}-title` }, '每期还款本金与利息构成图'),
-    h('desc', { id: `${id}-desc` }, `共${n}期。第1期本金${first.principal}元、利息${first.interest}元；第${n}期本金${last.principal}元、利息${last.interest}元。`),
+    // what a screen reader says for the picture: the figures as the page shows them elsewhere (1,201.02 元)
+    h('desc', { id: `${id}-desc` }, `共${n}期。第1期本金${money(first.principal)}、利息${money(first.interest)}；第${n}期本金${money(last.principal)}、利息${money(last.interest)}。`),
     gridlines,
     h('polygon', { points: `${line(principal)} ${base}`, class: 'chart-principal' }),
     h('polygon', { points: interestArea, class: 'chart-interest' }),

@@ -90,7 +90,7 @@ export function table(columns, rows, { id, caption, empty = '暂无记录' } = {
     h(
       'table',
       { id, class: 'data-table' },
-      caption ? h('caption', { class: 'visually-hidden' }, caption) : null,
+      h('caption', { class: 'visually-hidden' }, caption || '数据表格'),
       h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.numeric ? 'num' : null }, c.label)))),
       h(
         'tbody',
@@ -169,7 +169,7 @@ export function openDialog({ title, id = 'detail-dialog', content = null, action
 export function stepBar(labels, current, id = 'step-bar') {
   return h(
     'ol',
-    { class: 'step-bar', id, 'aria-label': '办理步骤' },
+    { class: 'step-bar', id, 'aria-label': `办理步骤，共${labels.length}步，当前第${current + 1}步` },
     labels.map((text, index) =>
       h(
         'li',
@@ -180,6 +180,8 @@ export function stepBar(labels, current, id = 'step-bar') {
         },
         h('span', { class: 'step-no', 'aria-hidden': 'true' }, index < current ? '✓' : index + 1),
         h('span', { class: 'step-text' }, text),
+        // what the ✓ and the colours show, spoken: 已完成 / 当前步骤 / 未开始
+        h('span', { class: 'visually-hidden' }, index < current ? '（已完成）' : index === current ? '（当前步骤）' : '（未开始）'),
       ),
     ),
   );

@@ -6,6 +6,7 @@ import { h, replace } from './dom.js';
 import { clearAnnouncement } from './forms.js';
 import { currentPath, addRoutes, href, navigate, setNotFound, startRouter } from './router.js';
 import { pageTitle } from './layout.js';
+import { startInstallableApp } from './pwa.js';
 import * as login from './login.js';
 import * as register from './register.js';
 import * as home from './home.js';
@@ -166,6 +167,7 @@ function start() {
   });
   drawShell();
   startRouter();
+  startInstallableApp();
 }
 
 

@@ -34,6 +34,11 @@ const LIST_ITEM = /^\s*([-*+]|\d+[.、)])\s+(.*)$/;
 export function renderMarkdown(source) {
   const lines = String(source || '').replace(/\r\n?/g, '\n').split('\n');
   const fragment = document.createDocumentFragment();
+  // The article's shallowest heading becomes an h2 (the page's own title is the h1), so a guide written from
+  // "##" on still has no gap in its heading levels for a screen reader's outline.
+  const depths = lines.map((line) => /^(#{1,6})\s/.exec(line)?.[1].length).filter(Boolean);
+  const shift = 2 - (depths.length ? Math.min(...depths) : 1);
+  let section = '';
   let i = 0;
   while (i < lines.length) {
     const line = lines[i];
@@ -43,8 +48,8 @@ export function renderMarkdown(source) {
     }
     const heading = /^(#{1,6})\s+(.*)$/.exec(line);
     if (heading) {
-      // Article headings start at h2: the page's own title is the h1.
-      const level = Math.min(heading[1].length + 1, 6);
+      const level = Math.min(heading[1].length + shift, 6);
+      section = heading[2].replace(/\s#+\s*$/, '').replace(/[*`]/g, '');
       fragment.append(h(`h${level}`, {}, inline(heading[2].replace(/\s#+\s*$/, ''))));
       i += 1;
     } else if (/^```/.test(line)) {
@@ -65,11 +70,13 @@ export function renderMarkdown(source) {
       i += 2;
       const rows = [];
       while (i < lines.length && /^\s*\|.*\|\s*$/.test(lines[i])) rows.push(tableCells(lines[i++]));
+      // a screen reader names the table after the section it stands in
+      const caption = section ? `${section}（表格）` : '表格';
       fragment.append(
         h(
           'div',
-          { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': '表格' },
-          h('table', { class: 'data-table' }, h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, inline(c))))), h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, inline(c))))))),
+          { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
+          h('table', { class: 'data-table' }, h('caption', { class: 'visually-hidden' }, caption), h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, inline(c))))), h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, inline(c))))))),
         ),
       );
     } else if (LIST_ITEM.test(line)) {
