@@ -47,6 +47,8 @@ class LoanDisbursed(Schema):
     disbursed_on = fields.Date(required=True)
     first_due_date = fields.Date(required=True)
     monthly_payment = fields.Decimal(required=True, as_string=True)
+    # the co-borrowing spouse (whose fund account may join the monthly entrusted withdrawal)
+    co_borrower_id_number = fields.String(load_default=None, allow_none=True)
 
 
 class RepaymentPosted(Schema):

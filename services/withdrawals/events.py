@@ -62,3 +62,25 @@ APPOINTMENT_EVENTS = {
     state: EventContract(f"withdrawals.appointment.{state}", AppointmentChanged)
     for state in ("booked", "cancelled", "missed", "attended", "reminder_due")
 }
+
+
+class EntrustedRepaymentChanged(Schema):
+    """`withdrawals.entrusted_repayment.<signed_up|cancelled|ended>`: a borrower's monthly entrusted withdrawal."""
+
+    entrusted_id = fields.String(required=True)
+    loan_id = fields.String(required=True)
+    contract_no = fields.String(load_default=None, allow_none=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    spouse_account_no = fields.String(load_default=None, allow_none=True)
+    state = fields.String(required=True)  # active | cancelled | ended
+    at = fields.AwareDateTime(required=True)
+
+
+ENTRUSTED_EVENTS = {
+    name: EventContract(f"withdrawals.entrusted_repayment.{name}", EntrustedRepaymentChanged)
+    for name in ("signed_up", "cancelled", "ended")
+}
+ENTRUSTED_SIGNED_UP = ENTRUSTED_EVENTS["signed_up"]
+ENTRUSTED_CANCELLED = ENTRUSTED_EVENTS["cancelled"]
+ENTRUSTED_ENDED = ENTRUSTED_EVENTS["ended"]

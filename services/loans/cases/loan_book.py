@@ -80,6 +80,7 @@ def open_loan(session: Session, application: LoanApplication, disbursed_on: date
             "disbursed_on": disbursed_on,
             "first_due_date": loan.first_due_date,
             "monthly_payment": loan.monthly_payment,
+            "co_borrower_id_number": application.co_borrower_id_number,
         },
     )
     return loan
