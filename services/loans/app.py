@@ -12,6 +12,7 @@ from services.loans.api import ERROR_STATUSES, blueprints
 from services.loans.config import LoansConfig
 from services.loans.models import Base, revoked_sessions
 from services.withdrawals.events import APPLICATION_EVENTS as WITHDRAWAL_EVENTS
+from services.withdrawals.events import ENTRUSTED_EVENTS
 
 
 def _seed(runtime: Runtime) -> None:
@@ -45,6 +46,7 @@ service = Service(
         handles(ACCOUNT_CREDITED, ACCOUNT_DEBITED, purpose="balances", by=consumers.remember_posting),
         handles(STATUS_CHANGED, purpose="account-status", by=consumers.remember_status),
         handles(*WITHDRAWAL_EVENTS.values(), purpose="withdrawals-in-progress", by=consumers.remember_withdrawal),
+        handles(*ENTRUSTED_EVENTS.values(), purpose="entrusted-signups", by=consumers.follow_entrusted_signups),
     ),
     error_statuses=ERROR_STATUSES,
     seed=_seed,
@@ -58,6 +60,8 @@ service = Service(
         Waiting(
             "loan_bank_steps", "loan_applications", ("approved", "contract_signed", "mortgage_registered"), "updated_at"
         ),
+        # a month's entrusted withdrawal asked of a fund account, not answered yet (minutes, normally)
+        Waiting("entrusted_withdrawal", "entrusted_months", ("taking",), "updated_at"),
     ),
 )
 

@@ -79,3 +79,9 @@ def remember_withdrawal(delivery) -> None:
 
 def _is_newer(at: datetime, seen: datetime | None) -> bool:
     return seen is None or at >= seen
+
+
+def follow_entrusted_signups(delivery) -> None:
+    from services.loans.cases.entrusted_withdrawals import follow_signups
+
+    follow_signups(delivery)

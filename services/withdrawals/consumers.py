@@ -9,6 +9,7 @@ case's state and timeline first.
 """
 
 import logging
+from decimal import Decimal
 
 from chassis import clock
 from chassis.bus import Delivery
@@ -116,6 +117,11 @@ def follow_funds(delivery: Delivery) -> None:
 def pay_reserved(delivery: Delivery, case: Application) -> None:
     session = delivery.session
     if case.state == ApplicationState.APPROVED and not cases.has_step(session, case, "funds_reserved"):
+        reserved = Decimal(str(delivery.data["amount"]))
+        if cases.takes_partial(case) and reserved < case.amount:
+            # the balance covered only part: that part is paid and debited, the loan's card pays the rest
+            cases.note(session, case, "partially_reserved", opinion=f"申请{case.amount}元，可用余额预留{reserved}元")
+            case.amount = reserved
         # the bank is never called inside this transaction: a commit failing after a payment would pay twice
         cases.note(session, case, "funds_reserved")
         payments.request(session, case)

@@ -21,6 +21,8 @@ class ApplicationChanged(Schema):
     reason_name = fields.String(required=True)
     amount = fields.Decimal(required=True, as_string=True)
     closes_account = fields.Boolean(load_default=False)
+    # the case takes what the available balance covers, up to `amount` (a loan's monthly entrusted withdrawal)
+    allow_partial = fields.Boolean(load_default=False)
     bank_card_last4 = fields.String(required=True)
     opinion = fields.String(load_default=None, allow_none=True)
     materials = fields.List(fields.String(), load_default=list)
