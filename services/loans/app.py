@@ -12,7 +12,7 @@ from services.loans.api import ERROR_STATUSES, blueprints
 from services.loans.config import LoansConfig
 from services.loans.models import Base, revoked_sessions
 from services.withdrawals.events import APPLICATION_EVENTS as WITHDRAWAL_EVENTS
-from services.withdrawals.events import ENTRUSTED_EVENTS
+from services.withdrawals.events import ENTRUSTED_EVENTS, FUND_DEDUCTION_SETTLED
 
 
 def _seed(runtime: Runtime) -> None:
@@ -47,6 +47,7 @@ service = Service(
         handles(STATUS_CHANGED, purpose="account-status", by=consumers.remember_status),
         handles(*WITHDRAWAL_EVENTS.values(), purpose="withdrawals-in-progress", by=consumers.remember_withdrawal),
         handles(*ENTRUSTED_EVENTS.values(), purpose="entrusted-signups", by=consumers.follow_entrusted_signups),
+        handles(FUND_DEDUCTION_SETTLED, purpose="fund-deductions", by=consumers.settle_fund_deduction),
     ),
     error_statuses=ERROR_STATUSES,
     seed=_seed,
@@ -62,6 +63,8 @@ service = Service(
         ),
         # a month's entrusted withdrawal asked of a fund account, not answered yet (minutes, normally)
         Waiting("entrusted_withdrawal", "entrusted_months", ("taking",), "updated_at"),
+        # money asked of a fund account (prepayment, instalment) that withdrawals has not answered yet
+        Waiting("fund_deduction", "fund_deductions", ("requested",), "requested_at"),
     ),
 )
 

@@ -1,7 +1,11 @@
-"""Handlers of the events loans consumes: the eligibility read model, kept from accounts' and withdrawals' events."""
+"""Handlers of the events loans consumes: the eligibility read model, kept from accounts' and withdrawals' events,
+and the answers to the fund deductions loans asked withdrawals for."""
 
 from datetime import datetime
 
+from services.loans.cases import entrusted_withdrawals, prepayments
+from services.loans.cases.fund_deductions import INSTALMENT, PREPAYMENT, record_settlement
+from services.loans.cases.loan_book import on_fund_deduction_settled
 from services.loans.models import BalancePosting, DepositMonth, Depositor, WithdrawalInProgress
 
 WITHDRAWAL_FINISHED = frozenset({"paid", "rejected", "cancelled"})
@@ -82,6 +86,16 @@ def _is_newer(at: datetime, seen: datetime | None) -> bool:
 
 
 def follow_entrusted_signups(delivery) -> None:
-    from services.loans.cases.entrusted_withdrawals import follow_signups
+    entrusted_withdrawals.follow_signups(delivery)
 
-    follow_signups(delivery)
+
+def settle_fund_deduction(delivery) -> None:
+    # what a settled fund deduction does, by its purpose (cases/fund_deductions.py): a prepayment completes or
+    # fails; a month's instalment counts what the fund gave and posts (loan_book), the card paying the rest
+    record_settlement(
+        delivery,
+        {
+            PREPAYMENT: prepayments.settle_from_fund_account,
+            INSTALMENT: lambda session, deduction: on_fund_deduction_settled(session, deduction, delivery.config),
+        },
+    )

@@ -128,6 +128,40 @@ class CertificateIssued(Schema):
     expires_at = fields.DateTime(required=True)
 
 
+class FundDeductionRequested(Schema):
+    """`loans.fund_deduction.requested`: take `amount` from a fund account for a loan, as a withdrawal of reason 06
+    through withdrawals' reserve → pay → debit saga; answered once by `withdrawals.fund_deduction.settled`."""
+
+    deduction_id = fields.String(required=True)  # uuid, unique: a redelivered request is the same deduction
+    loan_id = fields.String(required=True)
+    loan_number = fields.String(required=True)  # the loan's contract number
+    person_id = fields.String(required=True)  # the fund account number (公积金账号) that pays
+    amount = fields.Decimal(required=True, as_string=True)
+    purpose = fields.String(required=True)  # prepayment | instalment
+    period = fields.Integer(load_default=None, allow_none=True)  # the instalment's month
+    allow_partial = fields.Boolean(load_default=False)  # take what the balance covers rather than refuse
+
+
+PREPAYMENT_STATES = ("submitted", "confirmed", "completed", "refused", "cancelled", "failed")
+
+
+class PrepaymentChanged(Schema):
+    """`loans.prepayment.<state>`: every state a prepayment application reaches."""
+
+    prepayment_id = fields.String(required=True)
+    prepayment_no = fields.String(required=True)
+    loan_id = fields.String(required=True)
+    contract_no = fields.String(required=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    state = fields.String(required=True)
+    state_label = fields.String(required=True)
+    amount = fields.Decimal(required=True, as_string=True)
+    full = fields.Boolean(required=True)
+    source = fields.String(required=True)
+    opinion = fields.String(load_default=None, allow_none=True)
+
+
 APPLICATION_EVENTS = {
     state: EventContract(f"loans.application.{state}", ApplicationChanged) for state in APPLICATION_STATES
 }
@@ -138,3 +172,7 @@ LOAN_OVERDUE = EventContract("loans.loan.overdue", LoanOverdue)
 LOAN_PAID_OFF = EventContract("loans.loan.paid_off", LoanPaidOff)
 CERTIFICATE_ISSUED = EventContract("loans.certificate.issued", CertificateIssued)
 ENTRUSTED_WITHDRAWAL_FAILED = EventContract("loans.entrusted_withdrawal.failed", EntrustedWithdrawalFailed)
+FUND_DEDUCTION_REQUESTED = EventContract("loans.fund_deduction.requested", FundDeductionRequested)
+PREPAYMENT_EVENTS = {
+    state: EventContract(f"loans.prepayment.{state}", PrepaymentChanged) for state in PREPAYMENT_STATES
+}

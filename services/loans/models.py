@@ -246,6 +246,81 @@ class Repayment(Base):
     card_amount: Mapped[Decimal | None] = mapped_column(Money)
 
 
+class Prepayment(Base):
+    """A prepayment application (提前部分还款 / 提前结清) on a loan, and the figures it was quoted and applied with."""
+
+    __tablename__ = "prepayments"
+    __table_args__ = (Index("ix_prepayments_state_submitted", "state", "submitted_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    prepayment_no: Mapped[str] = mapped_column(String(24), unique=True)  # TH…: what the borrower reads
+    loan_id: Mapped[str] = mapped_column(ForeignKey("loans.id"), index=True)
+    account_no: Mapped[str] = mapped_column(String(32), index=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    full: Mapped[bool] = mapped_column(Boolean)
+    amount: Mapped[Decimal] = mapped_column(Money)  # a full payoff's: the principal owed when it was figured
+    mode: Mapped[str | None] = mapped_column(String(16))  # shorten_term | reduce_payment; None for a payoff
+    source: Mapped[str] = mapped_column(String(16))  # card | fund_account
+    state: Mapped[str] = mapped_column(String(16))
+    # the loan id while the prepayment is open, NULL once finished: one open prepayment per loan, held by the
+    # database even when two applications race
+    open_key: Mapped[str | None] = mapped_column(String(36), unique=True)
+    quoted: Mapped[str] = mapped_column(Text)  # the figures shown when applying (JSON)
+    applied: Mapped[str | None] = mapped_column(Text)  # the figures the schedule was recomputed with (JSON)
+    deduction_id: Mapped[str | None] = mapped_column(String(36), unique=True)  # the fund deduction that pays it
+    opinion: Mapped[str | None] = mapped_column(String(500))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__: ClassVar[dict] = {"version_id_col": version}
+
+    transitions: Mapped[list["PrepaymentTransition"]] = relationship(
+        order_by="PrepaymentTransition.id", back_populates="prepayment"
+    )
+    loan: Mapped[Loan] = relationship(viewonly=True)
+
+
+class PrepaymentTransition(Base):
+    """A line of a prepayment's timeline."""
+
+    __tablename__ = "prepayment_transitions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    prepayment_id: Mapped[str] = mapped_column(ForeignKey("prepayments.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(24))
+    opinion: Mapped[str | None] = mapped_column(String(500))
+
+    prepayment: Mapped[Prepayment] = relationship(back_populates="transitions")
+
+
+class FundDeduction(Base):
+    """Money loans asked withdrawals to take from a fund account for a loan (loans.fund_deduction.requested), and
+    what came of it (withdrawals.fund_deduction.settled): a prepayment or a month's instalment."""
+
+    __tablename__ = "fund_deductions"
+    __table_args__ = (Index("ix_fund_deductions_state_requested", "state", "requested_at"),)
+
+    deduction_id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    loan_id: Mapped[str] = mapped_column(ForeignKey("loans.id"), index=True)
+    account_no: Mapped[str] = mapped_column(String(32))  # whose fund account pays (the borrower's or spouse's)
+    purpose: Mapped[str] = mapped_column(String(16))  # prepayment | instalment
+    period: Mapped[int | None] = mapped_column(Integer)  # the instalment's month
+    amount: Mapped[Decimal] = mapped_column(Money)
+    allow_partial: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16))  # requested | paid | failed
+    amount_paid: Mapped[Decimal | None] = mapped_column(Money)
+    reason_code: Mapped[str | None] = mapped_column(String(48))
+    reason: Mapped[str | None] = mapped_column(String(300))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class ConsoleAuditEntry(Base):
     """Who looked at or did what in the reviewer console (every view of a case is recorded): the shape every
     console's trail shares (chassis.console.StaffConsole.audit)."""

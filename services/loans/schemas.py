@@ -266,3 +266,91 @@ class RepaymentOut(Schema):
     channel = fields.String()
     fund_amount = Money
     card_amount = fields.Decimal(as_string=True, allow_none=True)
+
+
+# --- prepayment applications on a loan (提前部分还款 / 提前结清) ------------------------------------------------
+
+
+class PrepaymentApplyIn(Schema):
+    """`amount` or `full: true`; the rules (and their Chinese messages) are the domain's, one per field."""
+
+    amount = _money(load_default=None, allow_none=True, metadata={"description": "部分提前还款金额（元）"})
+    full = fields.Boolean(load_default=False, metadata={"description": "true：提前结清全部剩余本金"})
+    mode = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "shorten_term 缩短期限 | reduce_payment 减少月供"}
+    )
+    source = fields.String(load_default=None, allow_none=True, metadata={"description": "card | fund_account"})
+
+
+class PrepaymentRowOut(Schema):
+    period = fields.Integer()
+    payment = fields.String()
+    principal = fields.String()
+    interest = fields.String()
+    remaining = fields.String()
+
+
+class PrepaymentFiguresOut(Schema):
+    after_period = fields.Integer(metadata={"description": "在第k期还款后办理"})
+    amount = fields.String()
+    full = fields.Boolean()
+    mode = fields.String(allow_none=True)
+    remaining_before = fields.String()
+    remaining_after = fields.String()
+    original_next_payment = fields.String()
+    new_payment = fields.String(allow_none=True)
+    new_term_months = fields.Integer()
+    months_saved = fields.Integer()
+    interest_saved = fields.String()
+    schedule = fields.List(fields.Nested(PrepaymentRowOut))
+
+
+class ChoiceOut(Schema):
+    value = fields.String()
+    label = fields.String()
+
+
+class RefusalOut(Schema):
+    code = fields.String()
+    detail = fields.String()
+    field = fields.String(allow_none=True)
+
+
+class PrepaymentOptionsOut(Schema):
+    modes = fields.List(fields.Nested(ChoiceOut))
+    sources = fields.List(fields.Nested(ChoiceOut))
+    minimum_amount = Money
+    remaining_principal = Money
+    last_paid_period = fields.Integer()
+    can_apply = fields.Boolean()
+    refusals = fields.List(fields.Nested(RefusalOut))
+
+
+class PrepaymentApplicationOut(Schema):
+    id = fields.String()
+    prepayment_no = fields.String()
+    loan_id = fields.String()
+    contract_no = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    full = fields.Boolean()
+    kind_label = fields.String()
+    amount = Money
+    mode = fields.String(allow_none=True)
+    mode_label = fields.String(allow_none=True)
+    source = fields.String()
+    source_label = fields.String()
+    quoted = fields.Nested(PrepaymentFiguresOut)
+    applied = fields.Nested(PrepaymentFiguresOut, allow_none=True)
+    opinion = fields.String(allow_none=True)
+    can_cancel = fields.Boolean()
+    submitted_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    completed_on = fields.Date(allow_none=True)
+    version = fields.Integer()
+    timeline = fields.List(fields.Nested(TimelineOut))
+
+
+class PrepaymentTransitionIn(Schema):
+    to = fields.String(required=True, metadata={"description": "confirmed 确认办理 | refused 不予办理"})
+    opinion = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))

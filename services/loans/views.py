@@ -1,11 +1,20 @@
 """How loan applications and loans are shown: to the depositor through the API and to staff in the console."""
 
+import json
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chassis.money import round_fen
 from chassis.pii import mask_bank_card, mask_id_number
 from services.loans.config import LoansConfig
+from services.loans.domain.prepayment import PrepaymentMode
+from services.loans.domain.prepayment_application import (
+    MODE_NAMES,
+    OPEN_STATES,
+    PrepaymentSource,
+    PrepaymentState,
+)
 from services.loans.domain.rates import as_percent
 from services.loans.domain.workflow import (
     ROLE_LABELS,
@@ -16,7 +25,7 @@ from services.loans.domain.workflow import (
     Role,
     can_cancel,
 )
-from services.loans.models import Loan, LoanApplication
+from services.loans.models import Loan, LoanApplication, Prepayment
 
 
 def timeline(application: LoanApplication) -> list[dict]:
@@ -152,3 +161,45 @@ def schedule_rows(loan: Loan, months: dict) -> list[dict]:
             }
         )
     return rows
+PREPAYMENT_ROLE_LABELS = {"applicant": "借款人", "bank_officer": "受托银行", "system": "系统"}
+
+
+def describe_prepayment(prepayment: Prepayment) -> dict:
+    """A prepayment application as the API and the console show it, with its timeline."""
+    state = PrepaymentState(prepayment.state)
+    mode = MODE_NAMES[prepayment.mode] if prepayment.mode else None
+    return {
+        "id": prepayment.id,
+        "prepayment_no": prepayment.prepayment_no,
+        "loan_id": prepayment.loan_id,
+        "contract_no": prepayment.loan.contract_no,
+        "status": state.value,
+        "status_label": state.label,
+        "full": prepayment.full,
+        "kind_label": "提前结清" if prepayment.full else "提前部分还款",
+        "amount": prepayment.amount,
+        "mode": prepayment.mode,
+        "mode_label": PrepaymentMode(mode).label if mode else None,
+        "source": prepayment.source,
+        "source_label": PrepaymentSource(prepayment.source).label,
+        "quoted": json.loads(prepayment.quoted),
+        "applied": json.loads(prepayment.applied) if prepayment.applied else None,
+        "opinion": prepayment.opinion,
+        "can_cancel": state is PrepaymentState.SUBMITTED,
+        "open": state in OPEN_STATES,
+        "submitted_at": prepayment.submitted_at,
+        "updated_at": prepayment.updated_at,
+        "completed_on": prepayment.completed_on,
+        "version": prepayment.version,
+        "timeline": [
+            {
+                "state": row.to_state,
+                "state_label": PrepaymentState(row.to_state).label,
+                "at": row.at,
+                "role": row.role,
+                "role_label": PREPAYMENT_ROLE_LABELS.get(row.role, row.role),
+                "opinion": row.opinion,
+            }
+            for row in prepayment.transitions
+        ],
+    }

@@ -20,9 +20,10 @@ from services.accounts.events import (
     STATUS_CHANGED,
 )
 from services.identity.events import SESSION_REVOKED
-from services.loans.events import LOAN_DISBURSED, LOAN_PAID_OFF
+from services.loans.events import FUND_DEDUCTION_REQUESTED, LOAN_DISBURSED, LOAN_PAID_OFF
 from services.withdrawals import consumers
 from services.withdrawals.api import ERROR_STATUSES, blueprints
+from services.withdrawals.cases.fund_deductions import open_deduction_case
 from services.withdrawals.cases.payments import payment_loop
 from services.withdrawals.commands import register_commands
 from services.withdrawals.config import WithdrawalsConfig
@@ -65,6 +66,7 @@ service = Service(
         ),
         handles(LOAN_DISBURSED, LOAN_PAID_OFF, purpose="fund-loans", by=consumers.follow_fund_loans),
         handles(FUNDS_RESERVED, RESERVATION_FAILED, FUNDS_RELEASED, purpose="funds", by=consumers.follow_funds),
+        handles(FUND_DEDUCTION_REQUESTED, purpose="fund-deductions", by=open_deduction_case),
     ),
     error_statuses=ERROR_STATUSES,
     seed=seed,

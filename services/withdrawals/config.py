@@ -17,6 +17,9 @@ class WithdrawalsConfig(ServiceConfig):
     payment_poll_seconds: float = 1.0
     # a payment sent whose answer never came back (a crash, a timeout) is asked again, with the same key, after this
     payment_resend_seconds: float = 30.0
+    # where a fund deduction for a loan (reason 06, asked for by loans) is paid: the centre's loan settlement
+    # account at the entrusted bank, which credits the loan
+    loan_fund_account: str = "6217990000000000060"
     places_per_slot: int = 5
     max_days_ahead: int = 14
     # how long the branch directory fetched from accounts is kept before asking again

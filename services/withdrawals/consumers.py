@@ -22,7 +22,7 @@ from services.accounts.events import (
 )
 from services.loans.events import LOAN_PAID_OFF
 from services.withdrawals.cases import applications as cases
-from services.withdrawals.cases import entrusted, payments
+from services.withdrawals.cases import entrusted, fund_deductions, payments
 from services.withdrawals.cases.payments import release_payload
 from services.withdrawals.domain.workflow import (
     ApplicationState,
@@ -109,6 +109,7 @@ def follow_funds(delivery: Delivery) -> None:
         pay_reserved(delivery, case)
     elif delivery.event.type == RESERVATION_FAILED.type:
         if case.state == ApplicationState.APPROVED and not cases.has_step(session, case, "funds_reserved"):
+            fund_deductions.remember_refusal_code(session, case, delivery.data.get("reason_code"))
             cases.record(session, case, reject_for_failed_reservation(case.state, delivery.data["reason"]))
     elif not cases.has_step(session, case, "funds_released"):
         cases.note(session, case, "funds_released")

@@ -36,6 +36,22 @@ class PaymentFailed(Schema):
     reason = fields.String(required=True)
 
 
+class FundDeductionSettled(Schema):
+    """`withdrawals.fund_deduction.settled`: the answer to one `loans.fund_deduction.requested`, sent once the case
+    is paid to the loan's bank (the debit in accounts follows) or has failed (nothing taken, nothing held)."""
+
+    deduction_id = fields.String(required=True)
+    loan_id = fields.String(required=True)
+    purpose = fields.String(required=True)  # prepayment | instalment, as requested
+    period = fields.Integer(load_default=None, allow_none=True)
+    amount_paid = fields.Decimal(required=True, as_string=True)  # "0.00" when failed
+    outcome = fields.String(required=True)  # paid | failed
+    reason_code = fields.String(load_default=None, allow_none=True)  # why not, e.g. INSUFFICIENT_FUNDS
+    reason = fields.String(load_default=None, allow_none=True)  # in Chinese, for the borrower
+    application_id = fields.String(load_default=None, allow_none=True)  # the withdrawal case (reason 06)
+    application_no = fields.String(load_default=None, allow_none=True)
+
+
 class AppointmentChanged(Schema):
     """`withdrawals.appointment.<booked|cancelled|missed|attended|reminder_due>`."""
 
@@ -60,6 +76,7 @@ APPLICATION_EVENTS = {state: application_event(state) for state in APPLICATION_S
 APPLICATION_APPROVED = APPLICATION_EVENTS["approved"]
 APPLICATION_PAID = APPLICATION_EVENTS["paid"]
 PAYMENT_FAILED = EventContract("withdrawals.payment.failed", PaymentFailed)
+FUND_DEDUCTION_SETTLED = EventContract("withdrawals.fund_deduction.settled", FundDeductionSettled)
 APPOINTMENT_EVENTS = {
     state: EventContract(f"withdrawals.appointment.{state}", AppointmentChanged)
     for state in ("booked", "cancelled", "missed", "attended", "reminder_due")

@@ -142,6 +142,27 @@ class Payment(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class FundDeduction(Base):
+    """A deduction loans asked for (loans.fund_deduction.requested) and the reason-06 case that makes it: one case
+    per deduction, however often the request is delivered; `outcome` is set once its settlement is announced."""
+
+    __tablename__ = "fund_deductions"
+    __table_args__ = (Index("ix_fund_deductions_outcome_requested", "outcome", "requested_at"),)
+
+    deduction_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), unique=True)
+    loan_id: Mapped[str] = mapped_column(String(64), index=True)
+    loan_number: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(String(16))  # prepayment | instalment
+    period: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    allow_partial: Mapped[bool] = mapped_column(default=False)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)  # paid | failed, once announced
+    reason_code: Mapped[str | None] = mapped_column(String(48), nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 class TimelineStep(Base):
     """One step of an application's progress: a state change or a step of the payment saga."""
 

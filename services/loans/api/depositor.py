@@ -4,6 +4,7 @@ certificates (贷款结清证明, 贷款情况证明)."""
 
 from flask_smorest import Blueprint
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from chassis import clock
 from chassis.api import ListArgs, idempotent, page_schema, paginate, within_dates
@@ -12,12 +13,14 @@ from chassis.certificates.api import CertificateOut, CertificateRequest, pdf_res
 from chassis.certificates.api import describe as describe_certificate
 from chassis.errors import ApiError
 from chassis.runtime import current_runtime
-from services.loans.cases import certificates, entrusted_withdrawals
+from services.loans.cases import certificates, entrusted_withdrawals, prepayments
 from services.loans.cases.applicants import check_applicant
 from services.loans.cases.applications import move_application, save_or_conflict, submit_application
 from services.loans.domain.certificates import KIND_LABELS
+from services.loans.domain.prepayment import PrepaymentMode
+from services.loans.domain.prepayment_application import API_MODE, PrepaymentSource, check_prepayment_request
 from services.loans.domain.workflow import Actor, Role
-from services.loans.models import EntrustedMonth, Loan, LoanApplication, Repayment
+from services.loans.models import EntrustedMonth, Loan, LoanApplication, Prepayment, Repayment
 from services.loans.schemas import (
     ApplicationIn,
     ApplicationListArgs,
@@ -25,10 +28,14 @@ from services.loans.schemas import (
     EligibilityIn,
     EligibilityOut,
     LoanOut,
+    PrepaymentApplicationOut,
+    PrepaymentApplyIn,
+    PrepaymentFiguresOut,
+    PrepaymentOptionsOut,
     RepaymentOut,
     ScheduleRowOut,
 )
-from services.loans.views import describe, describe_loan, schedule_rows
+from services.loans.views import describe, describe_loan, describe_prepayment, schedule_rows
 
 blp = Blueprint("loans_depositor", __name__, url_prefix="/api/v1/loans", description="贷款预申请与我的贷款")
 
@@ -183,6 +190,110 @@ def _own_loan(session, loan_id: str) -> Loan:
     if loan is None or loan.account_no != current_caller().acct:
         raise ApiError("LOAN_NOT_FOUND", "未找到该贷款", 404)
     return loan
+
+
+@blp.route("/loans/<loan_id>/prepayments/options", methods=["GET"])
+@depositor_required
+@blp.response(200, PrepaymentOptionsOut)
+def prepayment_options(loan_id):
+    """提前还款的可选项（还款方式、资金来源）、本中心最低金额、剩余本金，以及现在能否申请"""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        loan = _own_loan(session, loan_id)
+        position = prepayments.position_of(session, loan)
+        minimum = runtime.config.policy_for(loan.center).min_prepayment_amount
+        request = prepayments.request_of({"full": True, "source": PrepaymentSource.CARD.value})
+        refusals = check_prepayment_request(position, request, minimum)
+        return {
+            "modes": [{"value": API_MODE[mode], "label": mode.label} for mode in PrepaymentMode],
+            "sources": [{"value": source.value, "label": source.label} for source in PrepaymentSource],
+            "minimum_amount": minimum,
+            "remaining_principal": position.owed,
+            "last_paid_period": position.last_paid_period,
+            "can_apply": not refusals,
+            "refusals": [{"code": p.code, "detail": p.detail, "field": p.field} for p in refusals],
+        }
+
+
+@blp.route("/loans/<loan_id>/prepayments/trial", methods=["POST"])
+@depositor_required
+@blp.arguments(PrepaymentApplyIn)
+@blp.response(200, PrepaymentFiguresOut)
+def prepayment_trial(body, loan_id):
+    """本贷款的提前还款试算：办理后的月供、期限与节省利息（确认后按此执行）"""
+    runtime = current_runtime()
+    with runtime.db.transaction() as session:
+        loan = _own_loan(session, loan_id)
+        return prepayments.quote(session, runtime.config, loan, body).as_dict()
+
+
+@blp.route("/loans/<loan_id>/prepayments", methods=["POST"])
+@depositor_required
+@idempotent(lambda: current_runtime().db)
+@blp.arguments(PrepaymentApplyIn)
+@blp.response(201, PrepaymentApplicationOut)
+def apply_for_prepayment(body, loan_id):
+    """申请提前还款：部分还款（amount）或提前结清（full），缩短期限或减少月供，从还款银行卡或公积金账户还款"""
+    runtime, caller = current_runtime(), current_caller()
+    try:
+        with runtime.db.transaction() as session:
+            loan = _own_loan(session, loan_id)
+            prepayment = prepayments.apply_for_prepayment(session, runtime.config, loan, body, caller.sub)
+            session.flush()
+            session.refresh(prepayment)
+            return describe_prepayment(prepayment)
+    except IntegrityError:
+        # another application for this loan got in first (the database holds one open prepayment per loan)
+        raise ApiError(
+            "PREPAYMENT_ALREADY_OPEN", "该贷款已有一笔提前还款申请正在办理，办结或撤销后方可再次申请", 422
+        ) from None
+
+
+@blp.route("/loans/<loan_id>/prepayments", methods=["GET"])
+@depositor_required
+@blp.arguments(ApplicationListArgs, location="query")
+@blp.response(200, page_schema(PrepaymentApplicationOut, "PrepaymentPage"))
+def list_prepayments(args, loan_id):
+    """本贷款的提前还款申请（最新在前）"""
+    with current_runtime().db.transaction() as session:
+        loan = _own_loan(session, loan_id)
+        statement = (
+            select(Prepayment)
+            .where(Prepayment.loan_id == loan.id)
+            .order_by(Prepayment.submitted_at.desc(), Prepayment.id)
+        )
+        page = paginate(session, statement, args)
+        page["items"] = [describe_prepayment(item) for item in page["items"]]
+        return page
+
+
+@blp.route("/loans/<loan_id>/prepayments/<prepayment_id>", methods=["GET"])
+@depositor_required
+@blp.response(200, PrepaymentApplicationOut)
+def prepayment_detail(loan_id, prepayment_id):
+    """提前还款申请详情与办理进度"""
+    with current_runtime().db.transaction() as session:
+        return describe_prepayment(_own_prepayment(session, loan_id, prepayment_id))
+
+
+@blp.route("/loans/<loan_id>/prepayments/<prepayment_id>/cancel", methods=["POST"])
+@depositor_required
+@blp.response(200, PrepaymentApplicationOut)
+def cancel_prepayment(loan_id, prepayment_id):
+    """撤销提前还款申请（银行确认前）"""
+    with current_runtime().db.transaction() as session:
+        prepayment = _own_prepayment(session, loan_id, prepayment_id)
+        prepayments.cancel_prepayment(session, prepayment, current_caller().sub)
+        session.flush()
+        return describe_prepayment(prepayment)
+
+
+def _own_prepayment(session, loan_id: str, prepayment_id: str) -> Prepayment:
+    loan = _own_loan(session, loan_id)
+    prepayment = session.get(Prepayment, prepayment_id[:36])
+    if prepayment is None or prepayment.loan_id != loan.id:
+        raise ApiError("PREPAYMENT_NOT_FOUND", "未找到该提前还款申请", 404)
+    return prepayment
 
 
 @blp.route("/me/certificates", methods=["POST"])

@@ -8,11 +8,19 @@ from chassis.api import page_schema, paginate
 from chassis.auth import current_caller, staff_required
 from chassis.errors import ApiError
 from chassis.runtime import current_runtime
+from services.loans.cases import prepayments
 from services.loans.cases.applications import move_application, save_or_conflict, staff_actor
+from services.loans.domain.prepayment_application import PrepaymentState
 from services.loans.domain.workflow import ApplicationState
-from services.loans.models import LoanApplication
-from services.loans.schemas import ApplicationOut, StaffListArgs, TransitionIn
-from services.loans.views import describe
+from services.loans.models import LoanApplication, Prepayment
+from services.loans.schemas import (
+    ApplicationOut,
+    PrepaymentApplicationOut,
+    PrepaymentTransitionIn,
+    StaffListArgs,
+    TransitionIn,
+)
+from services.loans.views import describe, describe_prepayment
 
 blp = Blueprint("loans-staff", __name__, url_prefix="/api/v1/loans/staff", description="贷款审核（工作人员）")
 STAFF_ROLES = ("loan_officer", "loan_approver", "bank_officer")
@@ -89,3 +97,64 @@ def _application(session, application_id: str) -> LoanApplication:
     if application is None:
         raise ApiError("APPLICATION_NOT_FOUND", "未找到该贷款申请", 404)
     return application
+
+
+@blp.route("/prepayments", methods=["GET"])
+@staff_required(*STAFF_ROLES)
+@blp.arguments(StaffListArgs, location="query")
+@blp.response(200, page_schema(PrepaymentApplicationOut, "StaffPrepaymentPage"))
+def list_prepayments(args):
+    """提前还款申请（按状态，最早在前）"""
+    statement = select(Prepayment)
+    if args["status"]:
+        try:
+            PrepaymentState(args["status"])
+        except ValueError:
+            raise ApiError("UNKNOWN_STATE", f"未知的申请状态：{args['status']}", 422) from None
+        statement = statement.where(Prepayment.state == args["status"])
+    with current_runtime().db.transaction() as session:
+        page = paginate(session, statement.order_by(Prepayment.submitted_at, Prepayment.id), args)
+        page["items"] = [describe_prepayment(item) for item in page["items"]]
+        return page
+
+
+@blp.route("/prepayments/<prepayment_id>", methods=["GET"])
+@staff_required(*STAFF_ROLES)
+@blp.response(200, PrepaymentApplicationOut)
+def prepayment_detail(prepayment_id):
+    with current_runtime().db.transaction() as session:
+        return describe_prepayment(_prepayment(session, prepayment_id))
+
+
+@blp.route("/prepayments/<prepayment_id>/transitions", methods=["POST"])
+@staff_required(*STAFF_ROLES)
+@blp.arguments(PrepaymentTransitionIn)
+@blp.response(200, PrepaymentApplicationOut)
+def prepayment_transition(body, prepayment_id):
+    """受托银行办理提前还款：to 为 confirmed（确认办理，随即扣收并重算还款计划）或 refused（不予办理，须填写意见）"""
+    return decide_prepayment(prepayment_id, body["to"], body.get("opinion"))
+
+
+def decide_prepayment(prepayment_id: str, to: str, opinion: str | None) -> dict:
+    """Shared by the staff API and the console."""
+    runtime, caller = current_runtime(), current_caller()
+    with runtime.db.transaction() as session:
+        prepayment = _prepayment(session, prepayment_id)
+        prepayments.decide(
+            session,
+            runtime.config,
+            prepayment,
+            to,
+            caller.sub,
+            frozenset(caller.roles),
+            (opinion or "").strip() or None,
+        )
+        save_or_conflict(session)
+        return describe_prepayment(prepayment)
+
+
+def _prepayment(session, prepayment_id: str) -> Prepayment:
+    prepayment = session.get(Prepayment, prepayment_id[:36])
+    if prepayment is None:
+        raise ApiError("PREPAYMENT_NOT_FOUND", "未找到该提前还款申请", 404)
+    return prepayment

@@ -42,6 +42,8 @@ class LoanPolicy:
     retirement_age_female: int = 55
     years_after_retirement: int = 5
     max_payment_to_income: Decimal = Decimal("0.50")
+    # The least a partial prepayment (提前部分还款) may be; a full payoff (提前结清) takes whatever remains.
+    min_prepayment_amount: Decimal = Decimal("10000")
     required_account_status: str = "normal"
 
 

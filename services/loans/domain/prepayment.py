@@ -106,8 +106,12 @@ def trial_prepayment(
     prepayment: Decimal | int | str,
     mode: PrepaymentMode | str,
     limits: CalculatorLimits = DEFAULT_LIMITS,
+    regular: Installment | None = None,
 ) -> PrepaymentTrial:
-    """Prepay `prepayment` after month `after_period` of `plan`; RuleViolation for the first problem."""
+    """Prepay `prepayment` after month `after_period` of `plan`; RuleViolation for the first problem.
+
+    `regular` is the month whose payment (等额本息) or principal (等额本金) shortening the term keeps: month 1 of a
+    fresh plan, or the first month of a loan's schedule as its latest prepayment recomputed it."""
     problems = check_prepayment(plan, after_period, prepayment, mode, limits)
     if problems:
         raise problems[0]
@@ -115,7 +119,7 @@ def trial_prepayment(
     chosen = PrepaymentMode(mode)
     owed = plan.schedule[after_period - 1].remaining
     balance = owed - amount
-    rows = _new_schedule(plan, after_period, balance, chosen)
+    rows = _new_schedule(plan, after_period, balance, chosen, regular or plan.schedule[0])
     interest_before = sum((row.interest for row in plan.schedule[after_period:]), Decimal("0.00"))
     interest_after = sum((row.interest for row in rows), Decimal("0.00"))
     return PrepaymentTrial(
@@ -135,13 +139,14 @@ def trial_prepayment(
     )
 
 
-def _new_schedule(plan: RepaymentPlan, after_period: int, balance: Decimal, mode: PrepaymentMode) -> list[Installment]:
+def _new_schedule(
+    plan: RepaymentPlan, after_period: int, balance: Decimal, mode: PrepaymentMode, regular: Installment
+) -> list[Installment]:
     next_period = after_period + 1
     if mode is PrepaymentMode.LOWER_PAYMENT:
         months_left = len(plan.schedule) - after_period
         return amortize(balance, plan.annual_rate, months_left, plan.method, next_period)
-    # Keep what the borrower pays regularly: month 1's figure is the regular one (only the last differs).
-    regular = plan.schedule[0]
+    # Keep what the borrower pays regularly: the regular month's figure (only a schedule's last month differs).
     if plan.method is RepaymentMethod.EQUAL_INSTALLMENT:
         return amortize_with_payment(balance, plan.annual_rate, regular.payment, next_period)
     return amortize_with_principal(balance, plan.annual_rate, regular.principal, next_period)

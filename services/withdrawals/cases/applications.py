@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from chassis import clock
 from chassis.bus import publish
 from services.accounts.events import continuous_full_deposit_months
+from services.withdrawals.cases.fund_deductions import FUND_DEDUCTION_SUBMITTER, announce_settlement
 from services.withdrawals.domain.errors import PreApplicationRefused, RuleViolation
 from services.withdrawals.domain.reason_catalogue import catalogue_for
 from services.withdrawals.domain.rules import (
@@ -65,6 +66,8 @@ def facts_for(
         if case.id != excluding
     ]
     counted = [case for case in own if case.state not in NOT_COUNTED]
+    # the centre's own deductions for the fund loan are not the depositor's withdrawals of reason 06
+    chosen = [case for case in counted if case.submitted_by != FUND_DEDUCTION_SUBMITTER]
     reserved = sum((case.amount for case in counted if case.state in HOLDING_FUNDS), Decimal("0.00"))
     months = session.scalars(select(DepositMonth.month).where(DepositMonth.account_no == applicant.account_no))
     open_loan = session.scalar(
@@ -78,7 +81,7 @@ def facts_for(
         continuous_deposit_months=continuous_full_deposit_months(months.all(), today, grace_days),
         previous_withdrawals=tuple(
             PreviousWithdrawal(case.reason, clock.day_of(case.created_at), case.amount, case.reference)
-            for case in counted
+            for case in chosen
         ),
         withdrawal_in_progress=any(case.state not in FINISHED_APPLICATION_STATES for case in own),
         has_open_fund_loan=open_loan is not None,
@@ -191,6 +194,7 @@ def record(session: Session, case: Application, transition: Transition) -> None:
     )
     session.flush()
     publish(session, APPLICATION_EVENTS[state.value], event_payload(case))
+    announce_settlement(session, case, transition)
 
 
 def note(session: Session, case: Application, step: str, opinion: str | None = None) -> None:

@@ -1,7 +1,7 @@
 """monthly entrusted withdrawal: sign-ups (from withdrawals), one row per loan and month, fund/card parts
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 17:50:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import chassis.db
 
 revision = "0010"
-down_revision = "0008"  # the integrator chains it after 0009 (the prepayments and fund deductions)
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

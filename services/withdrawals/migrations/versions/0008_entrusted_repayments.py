@@ -1,7 +1,7 @@
 """entrusted repayments (monthly entrusted withdrawal sign-ups); fund loans keep the contract and co-borrower
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 17:50:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import chassis.db
 
 revision = "0008"
-down_revision = "0006"  # the integrator chains it after 0007 (the prepayment's fund deductions)
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
