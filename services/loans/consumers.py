@@ -89,13 +89,10 @@ def follow_entrusted_signups(delivery) -> None:
     entrusted_withdrawals.follow_signups(delivery)
 
 
+# what a settled fund deduction does, by its purpose (cases/fund_deductions.py): a prepayment completes or fails;
+# a month's instalment counts what the fund gave and posts (loan_book), the card paying the rest
+SETTLEMENT_HANDLERS = {PREPAYMENT: prepayments.settle_from_fund_account, INSTALMENT: on_fund_deduction_settled}
+
+
 def settle_fund_deduction(delivery) -> None:
-    # what a settled fund deduction does, by its purpose (cases/fund_deductions.py): a prepayment completes or
-    # fails; a month's instalment counts what the fund gave and posts (loan_book), the card paying the rest
-    record_settlement(
-        delivery,
-        {
-            PREPAYMENT: prepayments.settle_from_fund_account,
-            INSTALMENT: lambda session, deduction: on_fund_deduction_settled(session, deduction, delivery.config),
-        },
-    )
+    record_settlement(delivery, SETTLEMENT_HANDLERS)

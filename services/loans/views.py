@@ -161,6 +161,8 @@ def schedule_rows(loan: Loan, months: dict) -> list[dict]:
             }
         )
     return rows
+
+
 PREPAYMENT_ROLE_LABELS = {"applicant": "借款人", "bank_officer": "受托银行", "system": "系统"}
 
 

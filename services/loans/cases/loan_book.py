@@ -231,7 +231,7 @@ def _post(session: Session, loan: Loan, row: Installment, on: date, month: Entru
     )
 
 
-def on_fund_deduction_settled(session: Session, deduction: FundDeduction, config: LoansConfig) -> None:
+def on_fund_deduction_settled(session: Session, config: LoansConfig, deduction: FundDeduction) -> None:
     """A month's fund withdrawal answered (withdrawals.fund_deduction.settled, purpose instalment): once the fund
     accounts have given what they could, the month posts at once, the card paying the rest."""
     entrusted.on_instalment_settled(session, deduction, config)
