@@ -15,25 +15,29 @@ from sqlalchemy import func, select
 from chassis import clock
 from chassis.jobs import jobs_of, run_job
 from chassis.testing import wait_until
-from services.accounts.cases.operations import seal_account
 from services.loans.cases.loan_book import run_repayments
 from services.loans.models import EntrustedMonth, FundDeduction
+from services.withdrawals.config import WithdrawalsConfig
 from tests.e2e.test_hall_loan_end_to_end import APPLICATION, LI_NA, STEPS
 
 # four years at 20,000 a month: the instalment (about 5,500) empties her fund account within the twelve months
 LOAN = {**APPLICATION, "amount": "250000.00", "term_months": 48, "monthly_income": "20000.00"}
 ZERO = Decimal("0.00")
-RUN_TIME = time(2, 10)  # the CronJob's hour
+RUN_TIME = time(2, 10)
+LOAN_FUND_ACCOUNT = (
+    WithdrawalsConfig.loan_fund_account
+)  # where withdrawals pays a loan's instalment  # the CronJob's hour
 
 
 class EntrustedWorld:
     """李娜 with a disbursed loan, the four services on the real broker and databases, and the ways to look."""
 
-    def __init__(self, start_hall, tokens):
+    def __init__(self, start_hall, tokens, withdrawals: dict | None = None):
+        quiet = {"quiet_hours_start": "00:00", "quiet_hours_end": "00:00", "sms_rate_limit": 1000}
         self.hall = start_hall(
             ["accounts", "loans", "withdrawals", "notifications"],
             mode="real",
-            settings={"notifications": {"quiet_hours_start": "00:00", "quiet_hours_end": "00:00"}},
+            settings={"notifications": quiet, "withdrawals": withdrawals or {}},
         )
         accounts = self.hall.runtime("accounts")
         accounts.service.seed(accounts)
@@ -98,6 +102,23 @@ class EntrustedWorld:
         clock.hall_clock.travel_to(clock.china_moment(day, RUN_TIME))
         return run_job(runtime or self.hall.runtime("loans"), jobs_of(self.hall.runtime("loans"))["repayment-run"])
 
+    def two_runs_on(self, day: date, second_pod) -> list[str]:
+        """The scheduled job and a second run past its lock, at once: what each of them did."""
+        clock.hall_clock.travel_to(clock.china_moment(day, RUN_TIME))
+        summaries: list[str] = []
+        runs = [
+            threading.Thread(target=lambda: summaries.append(self.run_on(day))),
+            threading.Thread(
+                target=lambda: summaries.append(str(run_repayments(second_pod.db, second_pod.config, day)))
+            ),
+        ]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join(60)
+        assert len(summaries) == 2
+        return summaries
+
     def posted(self, period: int) -> dict:
         return wait_until(
             lambda: (row := self.row(period))["status"] == "paid" and row,
@@ -121,24 +142,32 @@ class EntrustedWorld:
         )
 
 
-@pytest.fixture
-def world(start_hall, test_tokens):
+@pytest.fixture(autouse=True)
+def clock_put_back():
     setting = clock.hall_clock.setting()
-    built = EntrustedWorld(start_hall, test_tokens)
-    yield built
+    yield
     clock.hall_clock.restore(setting)
 
 
+@pytest.fixture
+def world(start_hall, test_tokens):
+    return EntrustedWorld(start_hall, test_tokens)
+
+
 def test_twelve_months_of_entrusted_withdrawal_reconcile_with_the_ledger_and_the_schedule(world):
+    """Each due date two runs start at once (the CronJob's, under the job lock, and a second pod's straight past it):
+    the month's key lets one of them take it."""
     before = world.account()
     spent_before = world.ledger_withdrawals()
     world.sign_up()
     schedule = world.schedule()
+    loans = world.hall.runtime("loans")
+    second_pod = loans.service.runtime(loans.config)
     short_month = None
     for period in range(1, 13):
         available = Decimal(world.account()["available"])
-        summary = world.run_on(date.fromisoformat(schedule[period - 1]["due_date"]))
-        assert "委托提取发起 1 期" in summary, summary
+        summaries = world.two_runs_on(date.fromisoformat(schedule[period - 1]["due_date"]), second_pod)
+        assert sum("委托提取发起 1 期" in summary for summary in summaries) == 1, summaries
         row = world.posted(period)
         fund, card, payment = Decimal(row["fund_amount"]), Decimal(row["card_amount"]), Decimal(row["payment"])
         assert fund + card == payment  # every fen of the instalment from one side or the other
@@ -146,7 +175,17 @@ def test_twelve_months_of_entrusted_withdrawal_reconcile_with_the_ledger_and_the
         if card > ZERO and short_month is None:
             short_month = period
         world.stop_settling()
+    second_pod.stop()
     assert short_month is not None and short_month < 12, "the balance should run short within the twelve months"
+    with loans.db.transaction() as session:
+        asked = session.execute(
+            select(FundDeduction.period, func.count())
+            .where(FundDeduction.purpose == "instalment")
+            .group_by(FundDeduction.period)
+        ).all()
+        months = session.scalars(select(EntrustedMonth).order_by(EntrustedMonth.period)).all()
+    assert dict(asked) == {period: 1 for period in range(1, 13)}  # each month asked of the fund once
+    assert [(month.period, month.state) for month in months] == [(period, "posted") for period in range(1, 13)]
     after = world.stop_settling()
     rows = world.schedule()[:12]
     fund_total = sum((Decimal(row["fund_amount"]) for row in rows), ZERO)
@@ -176,32 +215,47 @@ def test_twelve_months_of_entrusted_withdrawal_reconcile_with_the_ledger_and_the
     assert sum("委托提取" in item["title"] for item in month_messages()) == short_month
 
 
-def test_a_failed_month_is_retried_and_told_and_a_cancelled_sign_up_leaves_the_month_to_the_card(world):
+def test_a_failed_month_is_retried_then_left_to_the_card_and_told_each_time_and_cancelling_stops_it(
+    start_hall, test_tokens
+):
+    """The bank refuses every payment to the centre's loan account: each attempt fails, is released in accounts and
+    told; the third is the last, and the card pays the month. After the borrower cancels, the run asks nothing."""
+    world = EntrustedWorld(
+        start_hall,
+        test_tokens,
+        withdrawals={"failing_bank_cards": (*WithdrawalsConfig.failing_bank_cards, LOAN_FUND_ACCOUNT)},
+    )
     signup = world.sign_up()
     schedule = world.schedule()
-    accounts = world.hall.runtime("accounts")
-    seal_account(accounts, LI_NA["account_no"], True)  # accounts refuses to reserve from a sealed account
-    first_due = date.fromisoformat(schedule[0]["due_date"])
-    world.run_on(first_due)
-    row = wait_until(
-        lambda: (row := world.row(1))["entrusted"] and row["entrusted"]["state"] == "retrying" and row,
-        timeout=60,
-        what="the first attempt failed and set to retry",
-    )
-    assert row["status"] == "due" and row["entrusted"]["attempts"] == 1 and row["entrusted"]["last_failure"]
-    assert "等待提取结果 1 期" in world.run_on(first_due)  # the same day: not asked again
-    seal_account(accounts, LI_NA["account_no"], False)
     balance = Decimal(world.account()["balance"])
-    world.run_on(date.fromisoformat(row["entrusted"]["next_try_on"]))
+    day = date.fromisoformat(schedule[0]["due_date"])
+    for attempt in (1, 2):
+        world.run_on(day)
+        row = wait_until(
+            lambda a=attempt: (
+                (row := world.row(1))["entrusted"]["state"] == "retrying" and row["entrusted"]["attempts"] == a and row
+            ),
+            timeout=60,
+            what=f"attempt {attempt} failed and set to retry",
+        )
+        assert row["status"] == "due" and row["entrusted"]["last_failure"]
+        assert "等待提取结果 1 期" in world.run_on(day)  # the same day: not asked again
+        day = date.fromisoformat(row["entrusted"]["next_try_on"])
+        assert day > date.fromisoformat(schedule[0]["due_date"])
+    world.run_on(day)
     posted = world.posted(1)
-    assert posted["entrusted"]["attempts"] == 2 and Decimal(posted["card_amount"]) == ZERO
-    assert Decimal(world.stop_settling()["balance"]) == balance - Decimal(posted["payment"])
-    texts = (
-        world.hall.client("notifications")
-        .get(f"/api/v1/notifications/dev/sms?phone={LI_NA['mobile']}")
-        .get_json()["items"]
-    )
-    assert any("委托提取" in item["body"] and "再次提取" in item["body"] for item in texts)
+    assert posted["entrusted"]["attempts"] == 3 and Decimal(posted["fund_amount"]) == ZERO
+    assert Decimal(posted["card_amount"]) == Decimal(posted["payment"])
+    after = world.stop_settling()
+    assert Decimal(after["balance"]) == balance  # every failed attempt's reservation released, nothing debited
+    notifications = world.hall.client("notifications")
+
+    def texts() -> list[str]:
+        reply = notifications.get(f"/api/v1/notifications/dev/sms?phone={LI_NA['mobile']}").get_json()
+        return [item["body"] for item in reply["items"]]
+
+    wait_until(lambda: sum("再次提取" in text for text in texts()) == 2, timeout=60, what="two retry notices")
+    wait_until(lambda: any("由还款银行卡扣款" in text for text in texts()), timeout=60, what="the give-up notice")
 
     cancelled = world.withdrawals.delete(f"/api/v1/withdrawals/entrusted-repayments/{signup['id']}", headers=world.me)
     assert cancelled.status_code == 200
@@ -210,45 +264,7 @@ def test_a_failed_month_is_retried_and_told_and_a_cancelled_sign_up_leaves_the_m
         timeout=30,
         what="loans to know of the cancellation",
     )
-    balance = Decimal(world.account()["balance"])
     assert "委托提取发起 0 期" in world.run_on(date.fromisoformat(schedule[1]["due_date"]))
     second = world.posted(2)
     assert second["entrusted"] is None and Decimal(second["card_amount"]) == Decimal(second["payment"])
     assert Decimal(world.account()["balance"]) == balance
-
-
-def test_two_runs_at_once_take_each_month_once(world):
-    world.sign_up()
-    loans = world.hall.runtime("loans")
-    second_pod = loans.service.runtime(loans.config)
-    try:
-        for row in world.schedule()[:3]:
-            due = date.fromisoformat(row["due_date"])
-            clock.hall_clock.travel_to(clock.china_moment(due, RUN_TIME))
-            # not through the job's lock: two runs that both get in, and the month's key keeps them apart
-            runs = [
-                threading.Thread(target=run_repayments, args=(runtime.db, runtime.config, due))
-                for runtime in (loans, second_pod)
-            ]
-            for run in runs:
-                run.start()
-            for run in runs:
-                run.join(60)
-            world.posted(row["period"])
-            world.run_on(due)  # and once more through the job: nothing new
-    finally:
-        second_pod.stop()
-    world.stop_settling()
-    with loans.db.transaction() as session:
-        asked = dict(
-            session.execute(
-                select(FundDeduction.period, func.count())
-                .where(FundDeduction.purpose == "instalment")
-                .group_by(FundDeduction.period)
-            ).all()
-        )
-        months = session.scalars(select(EntrustedMonth).order_by(EntrustedMonth.period)).all()
-    assert asked == {1: 1, 2: 1, 3: 1}
-    assert [(month.period, month.state) for month in months] == [(1, "posted"), (2, "posted"), (3, "posted")]
-    first_three = world.schedule()[:3]
-    assert [row["fund_amount"] for row in first_three] == [row["payment"] for row in first_three]
