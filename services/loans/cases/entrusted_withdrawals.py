@@ -7,7 +7,7 @@ runs at once never start a month twice; a failed attempt is asked again and the 
 inside the consumer of `withdrawals.fund_deduction.settled`. Once a month is `taken`, the run's posting step
 (loan_book.settle_loan) posts it with its fund and card parts."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from prometheus_client import Counter
@@ -32,6 +32,28 @@ entrusted_months = Counter(
     "Answers to a month's entrusted withdrawal from a fund account, by outcome",
     ["outcome"],  # paid | partial | nothing_available | failed_retrying | failed_gave_up
 )
+
+
+ASKED, WAITING, READY = "asked", "waiting", "ready"
+
+
+def take_month(
+    session: Session, loan: Loan, row: Installment, on: date, signup: EntrustedSignup | None
+) -> tuple[EntrustedMonth | None, str]:
+    """A due instalment's entrusted step on `on`: ASKED (the fund asked, first or again), WAITING (an answer or a
+    retry day to come), or READY to post (taken from the fund as far as it went, or not entrusted at all)."""
+    month = session.get(EntrustedMonth, (loan.id, row.period))
+    if month is None:
+        if signup is not None and row.status == "due":
+            return begin_month(session, loan, row, signup), ASKED
+        return None, READY
+    if month.state == RETRYING and month.next_try_on <= on:
+        retry_month(session, loan, month)
+        if month.state == TAKING:
+            return month, ASKED
+    if month.state in (TAKING, RETRYING):
+        return month, WAITING
+    return month, READY
 
 
 def active_signup(session: Session, loan: Loan) -> EntrustedSignup | None:

@@ -22,7 +22,15 @@ from services.loans.domain.calculator import calculate
 from services.loans.domain.eligibility import add_months
 from services.loans.domain.workflow import LoanStanding, LoanStatus
 from services.loans.events import LOAN_DISBURSED, LOAN_OVERDUE, LOAN_PAID_OFF, REPAYMENT_DUE, REPAYMENT_POSTED
-from services.loans.models import EntrustedMonth, FundDeduction, Installment, Loan, LoanApplication, Repayment
+from services.loans.models import (
+    EntrustedMonth,
+    EntrustedSignup,
+    FundDeduction,
+    Installment,
+    Loan,
+    LoanApplication,
+    Repayment,
+)
 
 log = logging.getLogger("loans.repayments")
 ZERO = Decimal("0.00")
@@ -109,6 +117,34 @@ class RunSummary:
         )
 
 
+def run_entrusted_withdrawals(db: Database, on: date) -> RunSummary:
+    """The entrusted withdrawal's own run, ahead of the repayment run: ask the fund accounts for every month due by
+    `on` of the signed-up loans (and again for failed months due a retry), so their answers are in when the
+    repayment run posts. Idempotent per loan and month; the repayment run asks too if this one did not run."""
+    summary = RunSummary(on)
+    with db.transaction() as session:
+        loan_ids = list(
+            session.scalars(
+                select(Loan.id)
+                .join(EntrustedSignup, EntrustedSignup.loan_id == Loan.id)
+                .where(Loan.status == LoanStatus.REPAYING.value, EntrustedSignup.active.is_(True))
+            )
+        )
+    for loan_id in loan_ids:
+        try:
+            with db.transaction() as session:
+                loan = session.get(Loan, loan_id, with_for_update=True)
+                signup = entrusted.active_signup(session, loan)
+                for row in loan.installments:
+                    if row.status != "paid" and row.due_date <= on:
+                        _month, step = entrusted.take_month(session, loan, row, on, signup)
+                        summary.entrusted += step == entrusted.ASKED
+                        summary.waiting += step == entrusted.WAITING
+        except (IntegrityError, StaleDataError):
+            log.info("entrusted withdrawal: loan %s taken by another run meanwhile, left to it", loan_id)
+    return summary
+
+
 def run_repayments(db: Database, config: LoansConfig, on: date) -> RunSummary:
     """Post every instalment due by `on` (one transaction per loan); running the same day twice posts nothing."""
     summary = RunSummary(on)
@@ -133,16 +169,10 @@ def settle_loan(session: Session, config: LoansConfig, loan: Loan, on: date, sum
     for row in loan.installments:
         if row.status == "paid" or row.due_date > on:
             continue
-        month = session.get(EntrustedMonth, (loan.id, row.period))
-        if month is None and signup is not None and row.status == "due":
-            entrusted.begin_month(session, loan, row, signup)
-            summary.entrusted += 1
-            continue
-        if month is not None and month.state == entrusted.RETRYING and month.next_try_on <= on:
-            entrusted.retry_month(session, loan, month)
-            summary.entrusted += month.state == entrusted.TAKING
-        if month is not None and month.state in (entrusted.TAKING, entrusted.RETRYING):
-            summary.waiting += 1
+        month, step = entrusted.take_month(session, loan, row, on, signup)
+        if step != entrusted.READY:
+            summary.entrusted += step == entrusted.ASKED
+            summary.waiting += step == entrusted.WAITING
             continue
         fund = month.fund_amount if month is not None else ZERO
         if deduction_fails and fund >= row.payment:
