@@ -61,8 +61,9 @@ service = Service(
         Waiting(
             "loan_bank_steps", "loan_applications", ("approved", "contract_signed", "mortgage_registered"), "updated_at"
         ),
-        # a month's entrusted withdrawal asked of a fund account, not answered yet (minutes, normally)
-        Waiting("entrusted_withdrawal", "entrusted_months", ("taking",), "updated_at"),
+        # a month's entrusted withdrawal asked of a fund account, not answered yet (minutes, normally), failed and
+        # due a retry (a day), or taken from the fund with the card part still to post
+        Waiting("entrusted_withdrawal", "entrusted_months", ("taking", "retrying", "taken"), "updated_at"),
         # money asked of a fund account (prepayment, instalment) that withdrawals has not answered yet
         Waiting("fund_deduction", "fund_deductions", ("requested",), "requested_at"),
     ),
