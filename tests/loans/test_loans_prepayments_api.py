@@ -273,3 +273,36 @@ def test_from_the_fund_account_it_waits_for_withdrawals_answer_and_applies_it_on
     after = world.client.get(f"{LOANS}/{loan['id']}", headers=me).get_json()
     assert Decimal(after["outstanding_principal"]) == Decimal(loan["outstanding_principal"]) - Decimal("30000.00")
     assert world.events("loans.prepayment.completed") == ["loans.prepayment.completed"]
+
+
+def test_the_bank_officer_confirms_in_the_console_and_the_trail_says_so(loans_world, application_body):
+    import re
+
+    from services.loans.models import ConsoleAuditEntry
+
+    world = loans_world()
+    loan = disbursed_loan(world, application_body)
+    me = world.depositor_headers(ZHANG_WEI)
+    body = {"amount": "20000.00", "mode": "reduce_payment", "source": "card"}
+    created = world.client.post(f"{LOANS}/{loan['id']}/prepayments", json=body, headers=me).get_json()
+    bank = world.hall.client("loans")
+    bank.set_cookie("hall_staff_token", world.tokens.token("staff:bank1", roles=("bank_officer",), name="赵磊"))
+
+    queue = bank.get("/console/loans/prepayments").get_data(as_text=True)
+    assert created["prepayment_no"] in queue and "640105********3219" in queue and ZHANG_WEI["id_number"] not in queue
+    url = f"/console/loans/prepayments/{created['id']}"
+    page = bank.get(url).get_data(as_text=True)
+    assert "确认办理" in page and "不予办理" in page and created["quoted"]["new_payment"] in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    silent = bank.post(f"{url}/transitions", data={"to": "refused", "csrf_token": csrf})
+    assert silent.status_code == 422 and "不予办理须填写意见" in silent.get_data(as_text=True)
+    done = bank.post(f"{url}/transitions", data={"to": "confirmed", "csrf_token": csrf})
+    assert done.status_code == 302
+    assert "已办结，还款计划已更新" in bank.get(done.headers["Location"]).get_data(as_text=True)
+    assert (
+        world.client.get(f"{LOANS}/{loan['id']}", headers=me).get_json()["monthly_payment"]
+        == (created["quoted"]["new_payment"])
+    )
+    with world.runtime.db.transaction() as session:
+        sentences = [row.sentence for row in session.query(ConsoleAuditEntry).filter_by(subject=created["id"])]
+    assert f"赵磊将提前还款申请 {created['prepayment_no']} 办理为「已办结，还款计划已更新」" in sentences

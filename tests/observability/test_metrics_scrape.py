@@ -9,7 +9,12 @@ from chassis.metrics import render_metrics
 from services.registry import NAMES
 from tests.observability.catalogue import hall_metrics
 
-SAGAS = {("withdrawals", "withdrawal_payment"), ("loans", "loan_bank_steps"), ("notifications", "sms_delivery")}
+SAGAS = {
+    ("withdrawals", "withdrawal_payment"),
+    ("loans", "loan_bank_steps"),
+    ("loans", "fund_deduction"),
+    ("notifications", "sms_delivery"),
+}
 
 
 def _families(text: str) -> dict[str, str]:

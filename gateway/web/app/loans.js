@@ -8,6 +8,7 @@ import { describe, keyValues, loadInto, openDialog, pageTitle, subnav, table } f
 import { href, navigate } from './router.js';
 import { progressTimeline } from './timeline.js';
 import { recordList } from './records.js';
+import { prepaymentTab } from './loan-prepayment.js';
 
 export const LOAN_PAGES = [
   { path: '/loans', label: '我的贷款信息', id: 'subnav-my-loans' },
@@ -123,6 +124,7 @@ const LOAN_TABS = [
   { tab: 'schedule', label: '还款计划' },
   { tab: 'repayments', label: '还款记录' },
   { tab: 'progress', label: '还款进度' },
+  { tab: 'prepayment', label: '提前还款' },
 ];
 
 function renderLoan({ page, params, query }) {
@@ -164,6 +166,8 @@ function renderLoan({ page, params, query }) {
           { id: 'loan-schedule-table', caption: '还款计划' },
         ),
     );
+  } else if (tab === 'prepayment') {
+    prepaymentTab(body, params.id);
   } else if (tab === 'repayments') {
     body.append(h('p', { class: 'hint' }, '选择业务时间后点击“查询”可查询当前时间区间内所有还款记录。'));
     recordList(body, {

@@ -12,6 +12,7 @@ import * as home from './home.js';
 import * as account from './account.js';
 import * as query from './query.js';
 import * as loans from './loans.js';
+import * as loanPrepayment from './loan-prepayment.js';
 import * as loanApply from './loan-apply.js';
 import * as calculator from './calculator.js';
 import * as withdrawals from './withdrawals.js';
@@ -132,6 +133,7 @@ function start() {
     ...calculator.routes,
     ...loanApply.routes,
     ...loans.routes,
+    ...loanPrepayment.routes,
     ...withdrawals.routes,
     ...appointments.routes,
     ...guides.routes,

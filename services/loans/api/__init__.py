@@ -17,6 +17,7 @@ ERROR_STATUSES = {
 
 def blueprints() -> list:
     from services.loans.api import depositor, public, staff
+    from services.loans.console import prepayments  # noqa: F401  (the prepayment desk's pages on the console)
     from services.loans.console.views import console
 
     return [public.blp, depositor.blp, staff.blp, console]

@@ -132,12 +132,12 @@ def prepayment_detail(prepayment_id):
 @blp.response(200, PrepaymentApplicationOut)
 def prepayment_transition(body, prepayment_id):
     """受托银行办理提前还款：to 为 confirmed（确认办理，随即扣收并重算还款计划）或 refused（不予办理，须填写意见）"""
-    return decide_prepayment(prepayment_id, body["to"], body.get("opinion"))
+    return decide_prepayment(current_caller(), prepayment_id, body["to"], body.get("opinion"))
 
 
-def decide_prepayment(prepayment_id: str, to: str, opinion: str | None) -> dict:
+def decide_prepayment(caller, prepayment_id: str, to: str, opinion: str | None) -> dict:
     """Shared by the staff API and the console."""
-    runtime, caller = current_runtime(), current_caller()
+    runtime = current_runtime()
     with runtime.db.transaction() as session:
         prepayment = _prepayment(session, prepayment_id)
         prepayments.decide(

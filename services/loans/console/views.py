@@ -49,7 +49,7 @@ staff_console = StaffConsole(
     roles=STAFF_ROLES,
     audit_model=ConsoleAuditEntry,
     forbidden="您没有办理贷款业务的权限",
-    nav=(("queue", "待办业务"), ("audit_log", "操作记录")),
+    nav=(("queue", "待办业务"), ("prepayments", "提前还款"), ("audit_log", "操作记录")),
 )
 console = staff_console.blueprint
 
