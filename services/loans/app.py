@@ -12,7 +12,7 @@ from services.loans.api import ERROR_STATUSES, blueprints
 from services.loans.config import LoansConfig
 from services.loans.models import Base, revoked_sessions
 from services.withdrawals.events import APPLICATION_EVENTS as WITHDRAWAL_EVENTS
-from services.withdrawals.events import FUND_DEDUCTION_SETTLED
+from services.withdrawals.events import ENTRUSTED_EVENTS, FUND_DEDUCTION_SETTLED
 
 
 def _seed(runtime: Runtime) -> None:
@@ -46,6 +46,7 @@ service = Service(
         handles(ACCOUNT_CREDITED, ACCOUNT_DEBITED, purpose="balances", by=consumers.remember_posting),
         handles(STATUS_CHANGED, purpose="account-status", by=consumers.remember_status),
         handles(*WITHDRAWAL_EVENTS.values(), purpose="withdrawals-in-progress", by=consumers.remember_withdrawal),
+        handles(*ENTRUSTED_EVENTS.values(), purpose="entrusted-signups", by=consumers.follow_entrusted_signups),
         handles(FUND_DEDUCTION_SETTLED, purpose="fund-deductions", by=consumers.settle_fund_deduction),
     ),
     error_statuses=ERROR_STATUSES,
@@ -60,6 +61,9 @@ service = Service(
         Waiting(
             "loan_bank_steps", "loan_applications", ("approved", "contract_signed", "mortgage_registered"), "updated_at"
         ),
+        # a month's entrusted withdrawal asked of a fund account, not answered yet (minutes, normally), failed and
+        # due a retry (a day), or taken from the fund with the card part still to post
+        Waiting("entrusted_withdrawal", "entrusted_months", ("taking", "retrying", "taken"), "updated_at"),
         # money asked of a fund account (prepayment, instalment) that withdrawals has not answered yet
         Waiting("fund_deduction", "fund_deductions", ("requested",), "requested_at"),
     ),

@@ -8,14 +8,26 @@ from flask import Flask
 from chassis import clock
 from chassis.jobs import Job
 from chassis.runtime import Runtime
-from services.loans.cases.loan_book import run_repayments
+from services.loans.cases.loan_book import run_entrusted_withdrawals, run_repayments
 
 
 def _repayment_run(runtime: Runtime) -> str:
     return str(run_repayments(runtime.db, runtime.config, clock.today()))
 
 
+def _entrusted_withdrawal(runtime: Runtime) -> str:
+    return str(run_entrusted_withdrawals(runtime.db, clock.today()))
+
+
 JOBS = (
+    Job(
+        name="entrusted-withdrawal",
+        run=_entrusted_withdrawal,
+        schedule="10 1 * * *",
+        every_seconds=3600,
+        description="ask the signed-up borrowers' fund accounts for the months due (and retry failed ones), ahead "
+        "of the repayment run; idempotent per loan and month",
+    ),
     Job(
         name="repayment-run",
         run=_repayment_run,

@@ -49,6 +49,10 @@ class LoansConfig(CertificateSettings, ServiceConfig):
     # penalty interest (罚息) runs at the contract rate raised by this factor, per day on the overdue instalment
     penalty_rate_multiplier: str = "1.5"
     due_reminder_days: int = 3
+    # a month's entrusted withdrawal that failed (not for want of balance) is asked again the next day, this many
+    # times in all per fund account; then the card pays what the fund did not, and the borrower is told
+    entrusted_attempts: int = 3
+    entrusted_retry_days: int = 1
     # days after a month's end before its deposit counts as due (连续足额缴存; HALL_DEPOSIT_GRACE_DAYS serves
     # loans and withdrawals alike, so both count the same months)
     deposit_grace_days: int = 0

@@ -3,8 +3,9 @@ and the answers to the fund deductions loans asked withdrawals for."""
 
 from datetime import datetime
 
-from services.loans.cases import prepayments
-from services.loans.cases.fund_deductions import PREPAYMENT, record_settlement
+from services.loans.cases import entrusted_withdrawals, prepayments
+from services.loans.cases.fund_deductions import INSTALMENT, PREPAYMENT, record_settlement
+from services.loans.cases.loan_book import on_fund_deduction_settled
 from services.loans.models import BalancePosting, DepositMonth, Depositor, WithdrawalInProgress
 
 WITHDRAWAL_FINISHED = frozenset({"paid", "rejected", "cancelled"})
@@ -84,8 +85,13 @@ def _is_newer(at: datetime, seen: datetime | None) -> bool:
     return seen is None or at >= seen
 
 
-# what a settled fund deduction does, by its purpose (cases/fund_deductions.py)
-SETTLEMENT_HANDLERS = {PREPAYMENT: prepayments.settle_from_fund_account}
+def follow_entrusted_signups(delivery) -> None:
+    entrusted_withdrawals.follow_signups(delivery)
+
+
+# what a settled fund deduction does, by its purpose (cases/fund_deductions.py): a prepayment completes or fails;
+# a month's instalment counts what the fund gave and posts (loan_book), the card paying the rest
+SETTLEMENT_HANDLERS = {PREPAYMENT: prepayments.settle_from_fund_account, INSTALMENT: on_fund_deduction_settled}
 
 
 def settle_fund_deduction(delivery) -> None:

@@ -1,5 +1,7 @@
 """The loans service's published contract: the events it sends, their schemas and versions."""
 
+from decimal import Decimal
+
 from marshmallow import Schema, fields
 
 from chassis.bus.envelope import EventContract
@@ -47,6 +49,8 @@ class LoanDisbursed(Schema):
     disbursed_on = fields.Date(required=True)
     first_due_date = fields.Date(required=True)
     monthly_payment = fields.Decimal(required=True, as_string=True)
+    # the co-borrowing spouse (whose fund account may join the monthly entrusted withdrawal)
+    co_borrower_id_number = fields.String(load_default=None, allow_none=True)
 
 
 class RepaymentPosted(Schema):
@@ -61,6 +65,9 @@ class RepaymentPosted(Schema):
     penalty = fields.Decimal(load_default="0.00", as_string=True)
     remaining = fields.Decimal(required=True, as_string=True)
     paid_on = fields.Date(required=True)
+    # where the money came from: fund accounts (monthly entrusted withdrawal) and the repayment card
+    fund_amount = fields.Decimal(load_default=Decimal("0.00"), as_string=True)
+    card_amount = fields.Decimal(load_default=None, allow_none=True, as_string=True)
 
 
 class RepaymentDue(Schema):
@@ -90,6 +97,22 @@ class LoanPaidOff(Schema):
     account_no = fields.String(required=True)
     id_number = fields.String(required=True)
     paid_off_on = fields.Date(required=True)
+
+
+class EntrustedWithdrawalFailed(Schema):
+    """`loans.entrusted_withdrawal.failed`: a month's withdrawal from a fund account did not go through; asked
+    again on `retry_on`, or (will_retry false) the card pays what the fund did not."""
+
+    loan_id = fields.String(required=True)
+    contract_no = fields.String(required=True)
+    account_no = fields.String(required=True)  # the borrower (who is told)
+    id_number = fields.String(required=True)
+    period = fields.Integer(required=True)
+    amount = fields.Decimal(required=True, as_string=True)
+    attempt = fields.Integer(required=True)
+    will_retry = fields.Boolean(required=True)
+    retry_on = fields.Date(load_default=None, allow_none=True)
+    reason = fields.String(required=True)  # Chinese
 
 
 class CertificateIssued(Schema):
@@ -148,6 +171,7 @@ REPAYMENT_DUE = EventContract("loans.repayment.due", RepaymentDue)
 LOAN_OVERDUE = EventContract("loans.loan.overdue", LoanOverdue)
 LOAN_PAID_OFF = EventContract("loans.loan.paid_off", LoanPaidOff)
 CERTIFICATE_ISSUED = EventContract("loans.certificate.issued", CertificateIssued)
+ENTRUSTED_WITHDRAWAL_FAILED = EventContract("loans.entrusted_withdrawal.failed", EntrustedWithdrawalFailed)
 FUND_DEDUCTION_REQUESTED = EventContract("loans.fund_deduction.requested", FundDeductionRequested)
 PREPAYMENT_EVENTS = {
     state: EventContract(f"loans.prepayment.{state}", PrepaymentChanged) for state in PREPAYMENT_STATES

@@ -219,6 +219,9 @@ class Installment(Base):
     reminded: Mapped[bool] = mapped_column(Boolean, default=False)
     overdue_notified: Mapped[bool] = mapped_column(Boolean, default=False)
     paid_on: Mapped[date | None] = mapped_column(Date)
+    # once paid: the part taken from fund accounts (entrusted withdrawal) and the part deducted from the card
+    fund_amount: Mapped[Decimal | None] = mapped_column(Money)
+    card_amount: Mapped[Decimal | None] = mapped_column(Money)
 
     loan: Mapped[Loan] = relationship(back_populates="installments")
 
@@ -238,7 +241,9 @@ class Repayment(Base):
     interest: Mapped[Decimal] = mapped_column(Money)
     penalty: Mapped[Decimal] = mapped_column(Money)
     remaining: Mapped[Decimal] = mapped_column(Money)
-    channel: Mapped[str] = mapped_column(String(24), default="bank_deduction")
+    channel: Mapped[str] = mapped_column(String(24), default="bank_deduction")  # or entrusted_withdrawal
+    fund_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    card_amount: Mapped[Decimal | None] = mapped_column(Money)
 
 
 class Prepayment(Base):
@@ -339,3 +344,50 @@ class Certificate(CertificateColumns, Base):
     __tablename__ = "certificates"
 
     loan_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
+# --- monthly entrusted withdrawal (委托提取住房公积金偿还贷款) --------------------------------------------------
+
+
+class EntrustedSignup(Base):
+    """Withdrawals' sign-up of a loan for the monthly entrusted withdrawal, kept from its events (a read model):
+    whose fund accounts pay each due date, the borrower's first, then the spouse's."""
+
+    __tablename__ = "entrusted_signups"
+
+    loan_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entrusted_id: Mapped[str] = mapped_column(String(36))
+    account_no: Mapped[str] = mapped_column(String(32))
+    spouse_account_no: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean)
+    as_of: Mapped[datetime] = mapped_column(UtcDateTime)  # the event's time: a late, older event never wins
+
+
+class EntrustedMonth(Base):
+    """One month of the entrusted withdrawal of a loan, from the first request to its posting. The key (loan,
+    period) is the guard against a month taken twice: two repayment runs at once cannot both start it."""
+
+    __tablename__ = "entrusted_months"
+    __table_args__ = (Index("ix_entrusted_months_state_updated", "state", "updated_at"),)
+
+    loan_id: Mapped[str] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)  # the instalment to cover
+    # taking (a deduction asked, no answer yet) | retrying (an attempt failed; asked again on next_try_on)
+    # | taken (the fund accounts gave what they could; the card covers the rest) | posted
+    state: Mapped[str] = mapped_column(String(12))
+    payer: Mapped[str] = mapped_column(String(8))  # borrower | spouse: whose account is asked now
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # of the current payer
+    deduction_id: Mapped[str | None] = mapped_column(String(36))
+    borrower_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    spouse_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    card_amount: Mapped[Decimal | None] = mapped_column(Money)
+    last_failure: Mapped[str | None] = mapped_column(String(300))
+    next_try_on: Mapped[date | None] = mapped_column(Date)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @property
+    def fund_amount(self) -> Decimal:
+        return self.borrower_amount + self.spouse_amount

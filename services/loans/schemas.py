@@ -236,6 +236,19 @@ class LoanOut(Schema):
     penalty_accrued = Money
     paid_off_on = fields.Date(allow_none=True)
     progress = fields.Dict()
+    entrusted_withdrawal = fields.Boolean(metadata={"description": "已签约委托提取公积金按月还款"})
+
+
+class EntrustedMonthOut(Schema):
+    """The month's entrusted withdrawal from the fund accounts (委托提取)."""
+
+    state = fields.String()  # taking | retrying | taken | posted
+    state_label = fields.String()
+    borrower_amount = Money
+    spouse_amount = Money
+    attempts = fields.Integer()
+    last_failure = fields.String(allow_none=True)
+    next_try_on = fields.Date(allow_none=True)
 
 
 class ScheduleRowOut(InstallmentOut):
@@ -244,6 +257,9 @@ class ScheduleRowOut(InstallmentOut):
     status_label = fields.Function(lambda row: INSTALLMENT_LABELS[row.status])
     penalty = Money
     paid_on = fields.Date(allow_none=True)
+    fund_amount = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "公积金账户委托提取部分"})
+    card_amount = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "还款银行卡扣款部分"})
+    entrusted = fields.Nested(EntrustedMonthOut, allow_none=True)
 
 
 class RepaymentOut(Schema):
@@ -256,6 +272,8 @@ class RepaymentOut(Schema):
     penalty = Money
     remaining = Money
     channel = fields.String()
+    fund_amount = Money
+    card_amount = fields.Decimal(as_string=True, allow_none=True)
 
 
 # --- prepayment applications on a loan (提前部分还款 / 提前结清) ------------------------------------------------

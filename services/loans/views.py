@@ -87,7 +87,7 @@ def describe(session: Session, config: LoansConfig, application: LoanApplication
     }
 
 
-def describe_loan(loan: Loan, bank_name: str | None) -> dict:
+def describe_loan(loan: Loan, bank_name: str | None, entrusted_withdrawal: bool = False) -> dict:
     paid = [row for row in loan.installments if row.status == "paid"]
     upcoming = next((row for row in loan.installments if row.status != "paid"), None)
     repaid = loan.amount - loan.outstanding_principal
@@ -119,7 +119,50 @@ def describe_loan(loan: Loan, bank_name: str | None) -> dict:
             "next_due_date": upcoming.due_date.isoformat() if upcoming else None,
             "next_payment": str(upcoming.payment + upcoming.penalty) if upcoming else None,
         },
+        "entrusted_withdrawal": entrusted_withdrawal,
     }
+
+
+ENTRUSTED_MONTH_LABELS = {
+    "taking": "公积金委托提取中",
+    "retrying": "委托提取未成功，待重试",
+    "taken": "委托提取已完成，待入账",
+    "posted": "已入账",
+}
+
+
+def schedule_rows(loan: Loan, months: dict) -> list[dict]:
+    """The schedule with, per paid month, the part from the fund accounts and the part from the card."""
+    rows = []
+    for row in loan.installments:
+        month = months.get(row.period)
+        rows.append(
+            {
+                "period": row.period,
+                "payment": row.payment,
+                "principal": row.principal,
+                "interest": row.interest,
+                "remaining": row.remaining,
+                "due_date": row.due_date,
+                "status": row.status,
+                "penalty": row.penalty,
+                "paid_on": row.paid_on,
+                "fund_amount": row.fund_amount,
+                "card_amount": row.card_amount,
+                "entrusted": None
+                if month is None
+                else {
+                    "state": month.state,
+                    "state_label": ENTRUSTED_MONTH_LABELS[month.state],
+                    "borrower_amount": month.borrower_amount,
+                    "spouse_amount": month.spouse_amount,
+                    "attempts": month.attempts,
+                    "last_failure": month.last_failure,
+                    "next_try_on": month.next_try_on,
+                },
+            }
+        )
+    return rows
 
 
 PREPAYMENT_ROLE_LABELS = {"applicant": "借款人", "bank_officer": "受托银行", "system": "系统"}

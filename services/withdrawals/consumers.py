@@ -9,6 +9,7 @@ case's state and timeline first.
 """
 
 import logging
+from decimal import Decimal
 
 from chassis import clock
 from chassis.bus import Delivery
@@ -21,7 +22,7 @@ from services.accounts.events import (
 )
 from services.loans.events import LOAN_PAID_OFF
 from services.withdrawals.cases import applications as cases
-from services.withdrawals.cases import fund_deductions, payments
+from services.withdrawals.cases import entrusted, fund_deductions, payments
 from services.withdrawals.cases.payments import release_payload
 from services.withdrawals.domain.workflow import (
     ApplicationState,
@@ -78,11 +79,17 @@ def follow_fund_loans(delivery: Delivery) -> None:
     loan = delivery.session.get(FundLoan, data["loan_id"], with_for_update=True)
     paid_off = delivery.event.type == LOAN_PAID_OFF.type
     if loan is None:
-        delivery.session.add(
-            FundLoan(loan_id=data["loan_id"], account_no=data["account_no"], state="paid_off" if paid_off else "open")
+        loan = FundLoan(
+            loan_id=data["loan_id"], account_no=data["account_no"], state="paid_off" if paid_off else "open"
         )
+        delivery.session.add(loan)
     elif paid_off:
         loan.state = "paid_off"  # a disbursement arriving after the pay-off leaves it paid off
+    loan.contract_no = data.get("contract_no") or loan.contract_no
+    if not paid_off:
+        loan.co_borrower_id_number = data.get("co_borrower_id_number")
+    if paid_off:
+        entrusted.end_at_pay_off(delivery.session, data["loan_id"])  # the monthly withdrawal stops at pay-off
 
 
 def _newer(occurred, stored) -> bool:
@@ -111,6 +118,11 @@ def follow_funds(delivery: Delivery) -> None:
 def pay_reserved(delivery: Delivery, case: Application) -> None:
     session = delivery.session
     if case.state == ApplicationState.APPROVED and not cases.has_step(session, case, "funds_reserved"):
+        reserved = Decimal(str(delivery.data["amount"]))
+        if cases.takes_partial(case) and reserved < case.amount:
+            # the balance covered only part: that part is paid and debited, the loan's card pays the rest
+            cases.note(session, case, "partially_reserved", opinion=f"申请{case.amount}元，可用余额预留{reserved}元")
+            case.amount = reserved
         # the bank is never called inside this transaction: a commit failing after a payment would pay twice
         cases.note(session, case, "funds_reserved")
         payments.request(session, case)

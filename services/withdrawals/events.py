@@ -21,6 +21,8 @@ class ApplicationChanged(Schema):
     reason_name = fields.String(required=True)
     amount = fields.Decimal(required=True, as_string=True)
     closes_account = fields.Boolean(load_default=False)
+    # the case takes what the available balance covers, up to `amount` (a loan's monthly entrusted withdrawal)
+    allow_partial = fields.Boolean(load_default=False)
     bank_card_last4 = fields.String(required=True)
     opinion = fields.String(load_default=None, allow_none=True)
     materials = fields.List(fields.String(), load_default=list)
@@ -79,3 +81,25 @@ APPOINTMENT_EVENTS = {
     state: EventContract(f"withdrawals.appointment.{state}", AppointmentChanged)
     for state in ("booked", "cancelled", "missed", "attended", "reminder_due")
 }
+
+
+class EntrustedRepaymentChanged(Schema):
+    """`withdrawals.entrusted_repayment.<signed_up|cancelled|ended>`: a borrower's monthly entrusted withdrawal."""
+
+    entrusted_id = fields.String(required=True)
+    loan_id = fields.String(required=True)
+    contract_no = fields.String(load_default=None, allow_none=True)
+    account_no = fields.String(required=True)
+    id_number = fields.String(required=True)
+    spouse_account_no = fields.String(load_default=None, allow_none=True)
+    state = fields.String(required=True)  # active | cancelled | ended
+    at = fields.AwareDateTime(required=True)
+
+
+ENTRUSTED_EVENTS = {
+    name: EventContract(f"withdrawals.entrusted_repayment.{name}", EntrustedRepaymentChanged)
+    for name in ("signed_up", "cancelled", "ended")
+}
+ENTRUSTED_SIGNED_UP = ENTRUSTED_EVENTS["signed_up"]
+ENTRUSTED_CANCELLED = ENTRUSTED_EVENTS["cancelled"]
+ENTRUSTED_ENDED = ENTRUSTED_EVENTS["ended"]

@@ -52,6 +52,31 @@ class FundLoan(Base):
     loan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_no: Mapped[str] = mapped_column(String(32), index=True)
     state: Mapped[str] = mapped_column(String(16))  # open | paid_off
+    contract_no: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # the co-borrowing spouse of the application (loans.loan.disbursed): whose account may join the entrusted
+    # withdrawal
+    co_borrower_id_number: Mapped[str | None] = mapped_column(String(18), nullable=True)
+
+
+class EntrustedRepayment(Base):
+    """A borrower's sign-up for the monthly entrusted withdrawal (委托提取住房公积金偿还贷款): each due date the
+    instalment is taken from the fund account (then the spouse's, when joined), the rest from the card."""
+
+    __tablename__ = "entrusted_repayments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    loan_id: Mapped[str] = mapped_column(String(64), index=True)
+    contract_no: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    account_no: Mapped[str] = mapped_column(String(32), index=True)
+    id_number: Mapped[str] = mapped_column(String(18))
+    spouse_account_no: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    spouse_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    state: Mapped[str] = mapped_column(String(16))  # active | cancelled | ended (the loan paid off)
+    # equals loan_id while active, NULL after: one active sign-up per loan, held by the database
+    active_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    signed_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Application(Base):

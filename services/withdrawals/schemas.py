@@ -191,3 +191,25 @@ class AppointmentOut(Schema):
     can_cancel = fields.Boolean(metadata={"description": "现在能否取消（预约时段开始前）"})
     application_id = fields.String(allow_none=True)
     materials = fields.List(fields.Nested(MaterialOut))
+
+
+class EntrustedRepaymentIn(Schema):
+    """Sign up a fund loan for the monthly entrusted withdrawal; `include_spouse` adds the co-borrowing spouse's
+    fund account (taken after the borrower's)."""
+
+    loan_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    include_spouse = fields.Boolean(load_default=False)
+
+
+class EntrustedRepaymentOut(Schema):
+    id = fields.String()
+    loan_id = fields.String()
+    contract_no = fields.String(allow_none=True)
+    account_no = fields.String()
+    include_spouse = fields.Boolean()
+    spouse_name = fields.String(allow_none=True)  # masked
+    spouse_account_no = fields.String(allow_none=True)  # masked
+    status = fields.String()
+    status_label = fields.String()
+    created_at = fields.String()
+    ended_at = fields.String(allow_none=True)

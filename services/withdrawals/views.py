@@ -88,3 +88,22 @@ def appointment_out(appointment) -> dict:
         "application_id": appointment.application_id,
         "materials": materials_of(appointment),
     }
+
+
+def entrusted_out(signup) -> dict:
+    from chassis.pii import mask_bank_card, mask_name
+    from services.withdrawals.cases.entrusted import STATE_LABELS
+
+    return {
+        "id": signup.id,
+        "loan_id": signup.loan_id,
+        "contract_no": signup.contract_no,
+        "account_no": signup.account_no,
+        "include_spouse": signup.spouse_account_no is not None,
+        "spouse_name": mask_name(signup.spouse_name) if signup.spouse_name else None,
+        "spouse_account_no": mask_bank_card(signup.spouse_account_no) if signup.spouse_account_no else None,
+        "status": signup.state,
+        "status_label": STATE_LABELS[signup.state],
+        "created_at": stamp(signup.created_at),
+        "ended_at": stamp(signup.ended_at),
+    }

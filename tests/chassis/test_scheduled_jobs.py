@@ -86,7 +86,7 @@ def test_every_service_declares_its_jobs_with_a_schedule_and_prune():
     from services.registry import NAMES, load
 
     expected = {
-        "loans": {"repayment-run"},
+        "loans": {"entrusted-withdrawal", "repayment-run"},
         "withdrawals": {"mark-missed", "send-reminders"},
         "notifications": {"send-due"},
         "accounts": {"settle-interest"},

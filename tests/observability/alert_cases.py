@@ -95,6 +95,19 @@ CASES = [
         {"state": "mortgage_registered"},
     ),
     Case(
+        "HallEntrustedMonthNotPosted",
+        {
+            'hall_saga_oldest_waiting_age_seconds{hall_service="loans",saga="entrusted_withdrawal",'
+            'state="retrying",instance="w1"}': "0 400000x80 0x10",
+            # a month whose fund answer is awaited for 2000 s is HallSagaStuck's, not this alert's
+            'hall_saga_oldest_waiting_age_seconds{hall_service="loans",saga="entrusted_withdrawal",'
+            'state="taking",instance="w1"}': "0x90",
+        },
+        "75m",
+        "85m",
+        {"state": "retrying"},
+    ),
+    Case(
         "HallServerErrors",
         {
             'hall_http_requests_total{hall_service="loans",endpoint="/api/v1/loans/applications",method="GET",'

@@ -8,6 +8,7 @@ import { confirmAction, describe, keyValues, loadInto, pageTitle, subnav, table 
 import { href, navigate } from './router.js';
 import { progressTimeline } from './timeline.js';
 import { recordList } from './records.js';
+import { entrustedTab } from './loan-entrusted.js';
 import { prepaymentTab } from './loan-prepayment.js';
 
 export const LOAN_PAGES = [
@@ -117,6 +118,7 @@ const LOAN_TABS = [
   { tab: 'repayments', label: '还款记录' },
   { tab: 'progress', label: '还款进度' },
   { tab: 'prepayment', label: '提前还款' },
+  { tab: 'entrusted', label: '委托提取' },
 ];
 
 function renderLoan({ page, params, query }) {
@@ -152,12 +154,16 @@ function renderLoan({ page, params, query }) {
             { key: 'principal', label: '本金', numeric: true },
             { key: 'interest', label: '利息', numeric: true },
             { key: 'remaining', label: '剩余本金', numeric: true },
+            { label: '公积金提取', numeric: true, format: (r) => (r.fund_amount == null ? '—' : money(r.fund_amount)) },
+            { label: '银行卡扣款', numeric: true, format: (r) => (r.card_amount == null ? '—' : money(r.card_amount)) },
             { label: '状态', format: (r) => r.status_label },
           ],
           data,
           { id: 'loan-schedule-table', caption: '还款计划' },
         ),
     );
+  } else if (tab === 'entrusted') {
+    entrustedTab(body, params.id);
   } else if (tab === 'prepayment') {
     prepaymentTab(body, params.id);
   } else if (tab === 'repayments') {

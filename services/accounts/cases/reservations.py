@@ -32,7 +32,9 @@ def _reservation(session: Session, application_id: str) -> Reservation | None:
 
 
 def reserve_for_application(session: Session, data: dict) -> Reservation:
-    """Reserve the approved amount (the whole available balance when the reason closes the account)."""
+    """Reserve the approved amount (the whole available balance when the reason closes the account; what the
+    available balance covers, up to the amount, when the case allows a partial payment, e.g. a loan's monthly
+    entrusted withdrawal: FUNDS_RESERVED then names the smaller amount, which is what is paid and debited)."""
     existing = _reservation(session, data["application_id"])
     if existing is not None:
         return existing
@@ -48,6 +50,10 @@ def reserve_for_application(session: Session, data: dict) -> Reservation:
         reservation.account_id = account.id
         if closes:
             amount = reservation.amount = account.available
+            if amount <= 0:
+                raise RuleViolation("INSUFFICIENT_FUNDS", "账户可用余额为0元，无可提取金额")
+        elif data.get("allow_partial") and amount > account.available:
+            amount = reservation.amount = max(account.available, Decimal("0.00"))
             if amount <= 0:
                 raise RuleViolation("INSUFFICIENT_FUNDS", "账户可用余额为0元，无可提取金额")
         new_state = reserve(state_of(account), amount)

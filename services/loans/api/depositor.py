@@ -13,14 +13,14 @@ from chassis.certificates.api import CertificateOut, CertificateRequest, pdf_res
 from chassis.certificates.api import describe as describe_certificate
 from chassis.errors import ApiError
 from chassis.runtime import current_runtime
-from services.loans.cases import certificates, prepayments
+from services.loans.cases import certificates, entrusted_withdrawals, prepayments
 from services.loans.cases.applicants import check_applicant
 from services.loans.cases.applications import move_application, save_or_conflict, submit_application
 from services.loans.domain.certificates import KIND_LABELS
 from services.loans.domain.prepayment import PrepaymentMode
 from services.loans.domain.prepayment_application import API_MODE, PrepaymentSource, check_prepayment_request
 from services.loans.domain.workflow import Actor, Role
-from services.loans.models import Loan, LoanApplication, Prepayment, Repayment
+from services.loans.models import EntrustedMonth, Loan, LoanApplication, Prepayment, Repayment
 from services.loans.schemas import (
     ApplicationIn,
     ApplicationListArgs,
@@ -35,7 +35,7 @@ from services.loans.schemas import (
     RepaymentOut,
     ScheduleRowOut,
 )
-from services.loans.views import describe, describe_loan, describe_prepayment
+from services.loans.views import describe, describe_loan, describe_prepayment, schedule_rows
 
 blp = Blueprint("loans_depositor", __name__, url_prefix="/api/v1/loans", description="贷款预申请与我的贷款")
 
@@ -156,16 +156,19 @@ def loan_detail(loan_id):
     runtime = current_runtime()
     with runtime.db.transaction() as session:
         loan = _own_loan(session, loan_id)
-        return describe_loan(loan, runtime.config.bank_name(loan.entrusted_bank))
+        signed = entrusted_withdrawals.active_signup(session, loan) is not None
+        return describe_loan(loan, runtime.config.bank_name(loan.entrusted_bank), entrusted_withdrawal=signed)
 
 
 @blp.route("/loans/<loan_id>/schedule", methods=["GET"])
 @depositor_required
 @blp.response(200, ScheduleRowOut(many=True))
 def schedule(loan_id):
-    """还款计划"""
+    """还款计划（已还各期含公积金委托提取与银行卡扣款的金额）"""
     with current_runtime().db.transaction() as session:
-        return list(_own_loan(session, loan_id).installments)
+        loan = _own_loan(session, loan_id)
+        months = session.scalars(select(EntrustedMonth).where(EntrustedMonth.loan_id == loan.id))
+        return schedule_rows(loan, {month.period: month for month in months})
 
 
 @blp.route("/loans/<loan_id>/repayments", methods=["GET"])

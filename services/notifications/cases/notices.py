@@ -20,6 +20,7 @@ from services.loans.events import (
 )
 from services.loans.events import CERTIFICATE_ISSUED as LOAN_CERTIFICATE_ISSUED
 from services.loans.events import (
+    ENTRUSTED_WITHDRAWAL_FAILED,
     LOAN_DISBURSED,
     LOAN_OVERDUE,
     LOAN_PAID_OFF,
@@ -28,7 +29,7 @@ from services.loans.events import (
 )
 from services.notifications.domain.templates import TEMPLATES
 from services.withdrawals.events import APPLICATION_EVENTS as WITHDRAWAL_APPLICATION_EVENTS
-from services.withdrawals.events import APPOINTMENT_EVENTS
+from services.withdrawals.events import APPOINTMENT_EVENTS, ENTRUSTED_EVENTS
 
 CODE_VALID_MINUTES = 5  # identity's rule (DOMAIN.md); used when the request does not say
 NO_OPINION = "详见网上业务大厅办理进度"
@@ -116,6 +117,18 @@ def loan_disbursed(data: dict[str, Any], _envelope: Envelope) -> Notice:
 
 
 def repayment_posted(data: dict[str, Any], _envelope: Envelope) -> Notice:
+    if data.get("fund_amount") and data["fund_amount"] > 0:
+        return _of_account(
+            "repayment.posted_entrusted",
+            data,
+            happened_on=data["paid_on"],
+            period=data["period"],
+            amount=data["amount"],
+            paid_on=data["paid_on"],
+            fund_amount=data["fund_amount"],
+            card_amount=data.get("card_amount") or 0,
+            remaining=data["remaining"],
+        )
     return _of_account(
         "repayment.posted",
         data,
@@ -145,6 +158,21 @@ def loan_paid_off(data: dict[str, Any], _envelope: Envelope) -> Notice:
         contract_no=data["contract_no"],
         paid_off_on=data["paid_off_on"],
     )
+
+
+def entrusted_failed(data: dict[str, Any], _envelope: Envelope) -> Notice:
+    params = {"period": data["period"], "amount": data["amount"], "reason": data["reason"]}
+    if data.get("retry_on"):  # sent with will_retry
+        return _of_account("entrusted.retrying", data, retry_on=data["retry_on"], **params)
+    return _of_account("entrusted.gave_up", data, **params)
+
+
+def entrusted_signup(data: dict[str, Any], envelope: Envelope) -> Notice | None:
+    what = envelope.type.rsplit(".", 1)[1]
+    if what == "ended":
+        return None  # loans.loan.paid_off tells the borrower
+    extra = {"with_spouse": "（含配偶账户）" if data.get("spouse_account_no") else ""} if what == "signed_up" else {}
+    return _of_account(f"entrusted.{what}", data, contract_no=data.get("contract_no") or "", **extra)
 
 
 def withdrawal_application(data: dict[str, Any], envelope: Envelope) -> Notice:
@@ -224,6 +252,8 @@ BUSINESS_NOTICES: dict[str, tuple[EventContract, Builder]] = {
     **_by_type([REPAYMENT_DUE], repayment_due),
     **_by_type([LOAN_OVERDUE], loan_overdue),
     **_by_type([LOAN_PAID_OFF], loan_paid_off),
+    **_by_type([ENTRUSTED_WITHDRAWAL_FAILED], entrusted_failed),
+    **_by_type([ENTRUSTED_EVENTS["signed_up"], ENTRUSTED_EVENTS["cancelled"]], entrusted_signup),
     **_by_type(
         [WITHDRAWAL_APPLICATION_EVENTS[state] for state in WITHDRAWAL_NOTICE_STATES],
         withdrawal_application,

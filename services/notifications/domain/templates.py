@@ -142,6 +142,41 @@ _ALL = (
         "name period amount paid_on principal interest remaining",
     ),
     _template(
+        "repayment.posted_entrusted",
+        "还款已入账（委托提取）",
+        "{{ name }}，您的住房公积金贷款第{{ period }}期还款{{ amount | yuan }}已于{{ paid_on | cn_date }}入账，"
+        "其中公积金账户委托提取{{ fund_amount | yuan }}，还款银行卡扣款{{ card_amount | yuan }}；"
+        "剩余本金{{ remaining | yuan }}。",
+        "name period amount paid_on fund_amount card_amount remaining",
+    ),
+    _template(
+        "entrusted.retrying",
+        "委托提取未成功",
+        "{{ name }}，您的住房公积金贷款第{{ period }}期委托提取公积金{{ amount | yuan }}未成功（{{ reason }}），"
+        "将于{{ retry_on | cn_date }}再次提取。",
+        "name period amount reason retry_on",
+    ),
+    _template(
+        "entrusted.gave_up",
+        "委托提取未成功，改由银行卡扣款",
+        "{{ name }}，您的住房公积金贷款第{{ period }}期委托提取公积金{{ amount | yuan }}多次未成功（{{ reason }}），"
+        f"本期未提取部分将由还款银行卡扣款，请确保余额充足。如有疑问请拨打{HOTLINE}热线。",
+        "name period amount reason",
+    ),
+    _template(
+        "entrusted.signed_up",
+        "委托提取已签约",
+        "{{ name }}，您已签约委托提取住房公积金偿还贷款（合同编号{{ contract_no }}）{{ with_spouse }}，"
+        "自下一还款日起每月从公积金账户提取还款，不足部分由还款银行卡扣款。",
+        "name contract_no with_spouse",
+    ),
+    _template(
+        "entrusted.cancelled",
+        "委托提取已取消",
+        "{{ name }}，您已取消委托提取住房公积金偿还贷款（合同编号{{ contract_no }}），此后各期由还款银行卡扣款。",
+        "name contract_no",
+    ),
+    _template(
         "repayment.due",
         "还款提醒",
         "{{ name }}，您的住房公积金贷款第{{ period }}期应还{{ amount | yuan }}，"

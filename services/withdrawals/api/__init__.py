@@ -16,6 +16,7 @@ ERROR_STATUSES = {
     "SLOT_FULL": 409,
     "SLOT_BUSY": 409,
     "ACCOUNT_NOT_FOUND": 409,
+    "NOT_ACTIVE": 409,
 }
 
 

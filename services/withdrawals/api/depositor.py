@@ -1,4 +1,5 @@
-"""The depositor's withdrawals API: pre-applications with their timeline, cancellation, and appointments."""
+"""The depositor's withdrawals API: pre-applications with their timeline, cancellation, appointments, and the
+monthly entrusted withdrawal for a fund loan's instalments."""
 
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -10,11 +11,18 @@ from chassis.errors import ApiError
 from chassis.runtime import current_runtime
 from services.withdrawals.api.public import branch_named
 from services.withdrawals.cases import applications as cases
-from services.withdrawals.cases import booking
+from services.withdrawals.cases import booking, entrusted
 from services.withdrawals.domain.workflow import APPLICANT, Actor, ApplicationState
-from services.withdrawals.models import Application, Appointment
-from services.withdrawals.schemas import ApplicationIn, ApplicationOut, AppointmentIn, AppointmentOut
-from services.withdrawals.views import application_out, appointment_out
+from services.withdrawals.models import Application, Appointment, EntrustedRepayment
+from services.withdrawals.schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    AppointmentIn,
+    AppointmentOut,
+    EntrustedRepaymentIn,
+    EntrustedRepaymentOut,
+)
+from services.withdrawals.views import application_out, appointment_out, entrusted_out
 
 blp = Blueprint("withdrawals", __name__, url_prefix="/api/v1/withdrawals", description="我的提取申请与预约")
 
@@ -140,3 +148,52 @@ def cancel_appointment(appointment_id):
             raise ApiError("NOT_FOUND", "预约不存在", 404)
         booking.cancel(session, appointment, caller.sub)
         return appointment_out(appointment)
+
+
+@blp.route("/entrusted-repayments", methods=["POST"])
+@depositor_required
+@idempotent(_db)
+@blp.arguments(EntrustedRepaymentIn)
+@blp.response(201, EntrustedRepaymentOut)
+def sign_up_entrusted(body):
+    """签约委托提取住房公积金偿还贷款（可加入配偶账户）"""
+    caller = current_caller()
+    try:
+        with _db().transaction() as session:
+            applicant = cases.applicant_of(session, caller.acct)
+            signup = entrusted.sign_up(session, applicant, body["loan_id"], body["include_spouse"], caller.sub)
+            return entrusted_out(signup)
+    except IntegrityError:
+        raise ApiError("ALREADY_SIGNED_UP", "该笔贷款已签约委托提取，无需重复签约", 422) from None
+
+
+@blp.route("/entrusted-repayments", methods=["GET"])
+@depositor_required
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, page_schema(EntrustedRepaymentOut, "EntrustedRepaymentPage"))
+def list_entrusted(args):
+    """我的委托提取签约"""
+    statement = select(EntrustedRepayment).where(EntrustedRepayment.account_no == current_caller().acct)
+    statement = within_dates(statement, EntrustedRepayment.created_at, args).order_by(
+        EntrustedRepayment.created_at.desc()
+    )
+    with _db().transaction() as session:
+        page = paginate(session, statement, args)
+        page["items"] = [entrusted_out(item) for item in page["items"]]
+    return page
+
+
+@blp.route("/entrusted-repayments/<signup_id>", methods=["DELETE"])
+@depositor_required
+@blp.response(200, EntrustedRepaymentOut)
+def cancel_entrusted(signup_id):
+    """取消委托提取签约（此后各期由还款银行卡扣款）"""
+    with _db().transaction() as session:
+        signup = session.scalar(
+            select(EntrustedRepayment)
+            .where(EntrustedRepayment.id == signup_id, EntrustedRepayment.account_no == current_caller().acct)
+            .with_for_update()
+        )
+        if signup is None:
+            raise ApiError("NOT_FOUND", "委托提取签约不存在", 404)
+        return entrusted_out(entrusted.cancel(session, signup))

@@ -45,6 +45,7 @@ STEP_LABELS = {
     "funds_released": "预留资金已退回公积金账户",
     "release_requested": "申请已终止，已通知释放预留资金",
     "debited": "公积金账户已记账扣减",
+    "partially_reserved": "可用余额不足，按可用余额部分预留",
 }
 
 
@@ -232,10 +233,16 @@ def event_payload(case: Application) -> dict:
         "reason_name": case.reason_name,
         "amount": case.amount,
         "closes_account": case.closes_account,
+        "allow_partial": takes_partial(case),
         "bank_card_last4": case.bank_card[-4:],
         "opinion": case.opinion,
         "materials": [material.name for material in reason.materials] if reason else [],
     }
+
+
+def takes_partial(case: Application) -> bool:
+    """A system case for a loan's instalment (fund deduction with allow_partial): accounts may reserve less."""
+    return (case.reason_fields or {}).get("allow_partial") == "true"
 
 
 def staff_actor(caller) -> Actor:

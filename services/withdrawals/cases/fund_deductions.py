@@ -67,6 +67,8 @@ def open_deduction_case(delivery: Delivery) -> None:
             "purpose": data["purpose"],
             "period": "" if data.get("period") is None else str(data["period"]),
             "deduction_id": data["deduction_id"],
+            # a month's instalment takes what the balance covers (accounts reserves less; the card pays the rest)
+            "allow_partial": "true" if data.get("allow_partial") else "",
         },
         reference=None,
         state=ApplicationState.APPROVED,

@@ -65,6 +65,25 @@ SAMPLE_PARAMS = {
         "remaining": "299448.98",
     },
     "repayment.due": {"name": "张伟", "period": 2, "amount": "1201.02", "due_date": "2026-06-01"},
+    "repayment.posted_entrusted": {
+        "name": "张伟",
+        "period": 2,
+        "amount": "1201.02",
+        "paid_on": "2026-06-01",
+        "fund_amount": "1000.00",
+        "card_amount": "201.02",
+        "remaining": "198798.98",
+    },
+    "entrusted.retrying": {
+        "name": "张伟",
+        "period": 2,
+        "amount": "1201.02",
+        "reason": "银行划款失败",
+        "retry_on": "2026-06-02",
+    },
+    "entrusted.gave_up": {"name": "张伟", "period": 2, "amount": "1201.02", "reason": "银行划款失败"},
+    "entrusted.signed_up": {"name": "张伟", "contract_no": "HT2026001", "with_spouse": "（含配偶账户）"},
+    "entrusted.cancelled": {"name": "张伟", "contract_no": "HT2026001"},
     "loan.overdue": {"name": "张伟", "overdue_amount": "1201.02", "due_date": "2026-06-01"},
     "loan.paid_off": {"name": "张伟", "contract_no": "HT2026001", "paid_off_on": "2056-04-01"},
     "certificate.issued": {
@@ -170,15 +189,24 @@ NOTICES_OF_ISSUE_5 = {
 NOTICES_OF_ISSUE_20 = {"certificate.issued"}
 # and issue 19's: a withdrawal's pre-review passed (with the materials to bring) and the counter's acceptance
 NOTICES_OF_ISSUE_19 = {"withdrawal.prereviewed", "withdrawal.accepted"}
+# and issue 21's: the monthly entrusted withdrawal (signed up, cancelled, each month's result, a failed month)
+NOTICES_OF_ISSUE_21 = {
+    "repayment.posted_entrusted",
+    "entrusted.retrying",
+    "entrusted.gave_up",
+    "entrusted.signed_up",
+    "entrusted.cancelled",
+}
+ALL_NOTICES = NOTICES_OF_ISSUE_5 | NOTICES_OF_ISSUE_20 | NOTICES_OF_ISSUE_19 | NOTICES_OF_ISSUE_21
 
 
 def test_every_notice_of_the_issue_has_a_template_and_a_sample():
-    assert set(TEMPLATES) == NOTICES_OF_ISSUE_5 | NOTICES_OF_ISSUE_20 | NOTICES_OF_ISSUE_19
-    assert set(SAMPLE_PARAMS) == NOTICES_OF_ISSUE_5 | NOTICES_OF_ISSUE_20 | NOTICES_OF_ISSUE_19
+    assert set(TEMPLATES) == ALL_NOTICES
+    assert set(SAMPLE_PARAMS) == ALL_NOTICES
     assert [key for key, template in TEMPLATES.items() if not template.sms] == ["certificate.issued"]
 
 
-@pytest.mark.parametrize("key", sorted(NOTICES_OF_ISSUE_5 | NOTICES_OF_ISSUE_19))
+@pytest.mark.parametrize("key", sorted(NOTICES_OF_ISSUE_5 | NOTICES_OF_ISSUE_19 | NOTICES_OF_ISSUE_21))
 def test_template_renders_signed_with_a_full_set_of_params(key):
     text = render(key, SAMPLE_PARAMS[key])
     assert text.startswith(SIGNATURE)
