@@ -38,7 +38,7 @@ def test_zhang_wei_tries_applies_cancels_and_prepays_from_his_fund_account(new_c
     page.locator("#prepayment-apply").click()
     expect(page.locator("[data-testid=prepayment-status]")).to_have_text("已提交，待银行确认")
     page.locator("#prepayment-cancel").click()
-    page.locator("#prepayment-cancel-confirm").click()
+    page.locator("#cancel-dialog #cancel-confirm").click()
     expect(page.locator("[data-testid=prepayment-status]")).to_have_text("已撤销")
     expect(page.locator("#prepayment-timeline [data-testid=timeline-entry]")).to_have_count(2)
 

@@ -6,7 +6,7 @@ import { api, itemsOf } from './api.js';
 import { h, replace } from './dom.js';
 import { announce, busy, clearErrors, field, showErrors, values } from './forms.js';
 import { formatField, money } from './format.js';
-import { keyValues, loadInto, openDialog, table } from './layout.js';
+import { confirmAction, keyValues, loadInto, table } from './layout.js';
 import { href, navigate } from './router.js';
 import { progressTimeline } from './timeline.js';
 
@@ -195,24 +195,15 @@ function renderPrepayment({ page, params }) {
 }
 
 function confirmCancel(path, params) {
-  const confirm = h('button', { type: 'button', class: 'btn btn-danger', id: 'prepayment-cancel-confirm' }, '确认撤销');
-  const { body, close } = openDialog({
+  confirmAction({
     title: '撤销提前还款申请',
-    id: 'prepayment-cancel-dialog',
-    content: h('p', {}, '撤销后该申请将不再办理，确定要撤销吗？'),
-    actions: [confirm],
-  });
-  confirm.addEventListener('click', async () => {
-    confirm.disabled = true;
-    try {
-      await api.post(`${path}/cancel`, {});
-      close();
+    question: '撤销后该申请将不再办理，确定要撤销吗？',
+    confirmText: '确认撤销',
+    act: () => api.post(`${path}/cancel`, {}),
+    done: () => {
       announce('提前还款申请已撤销。', 'success', { carry: true });
       navigate(`/loans/loan/${encodeURIComponent(params.id)}/prepayments/${encodeURIComponent(params.pid)}`);
-    } catch (error) {
-      confirm.disabled = false;
-      replace(body, h('div', { class: 'error-box', role: 'alert' }, error.detail));
-    }
+    },
   });
 }
 
