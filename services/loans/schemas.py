@@ -5,7 +5,6 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 from chassis.bank_cards import bank_card_problem
 from chassis.fields import Money as MoneyField
 from chassis.pii import is_valid_id_number, normalize_id_number
-from services.loans.domain.workflow import INSTALLMENT_LABELS
 
 Money = fields.Decimal(as_string=True)
 METHODS = ("equal_installment", "equal_principal")
@@ -254,7 +253,7 @@ class EntrustedMonthOut(Schema):
 class ScheduleRowOut(InstallmentOut):
     due_date = fields.Date()
     status = fields.String()
-    status_label = fields.Function(lambda row: INSTALLMENT_LABELS[row.status])
+    status_label = fields.String()
     penalty = Money
     paid_on = fields.Date(allow_none=True)
     fund_amount = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "公积金账户委托提取部分"})

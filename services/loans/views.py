@@ -17,6 +17,7 @@ from services.loans.domain.prepayment_application import (
 )
 from services.loans.domain.rates import as_percent
 from services.loans.domain.workflow import (
+    INSTALLMENT_LABELS,
     ROLE_LABELS,
     STATE_LABELS,
     ApplicationState,
@@ -145,6 +146,7 @@ def schedule_rows(loan: Loan, months: dict) -> list[dict]:
                 "remaining": row.remaining,
                 "due_date": row.due_date,
                 "status": row.status,
+                "status_label": INSTALLMENT_LABELS[row.status],
                 "penalty": row.penalty,
                 "paid_on": row.paid_on,
                 "fund_amount": row.fund_amount,

@@ -23,6 +23,9 @@ class ApplicationChanged(Schema):
     closes_account = fields.Boolean(load_default=False)
     # the case takes what the available balance covers, up to `amount` (a loan's monthly entrusted withdrawal)
     allow_partial = fields.Boolean(load_default=False)
+    # opened by the system for a loan's prepayment or instalment (loans.fund_deduction.requested): loans tells the
+    # borrower about it in the loan's own words, so the withdrawal's messages stay silent
+    for_loan = fields.Boolean(load_default=False)
     bank_card_last4 = fields.String(required=True)
     opinion = fields.String(load_default=None, allow_none=True)
     materials = fields.List(fields.String(), load_default=list)

@@ -249,6 +249,10 @@ def test_twelve_months_of_entrusted_withdrawal_reconcile_with_the_ledger_and_the
     assert sum((Decimal(item["fund_amount"]) for item in repayments["items"]), ZERO) == fund_total
     # every month's result was a message in her message centre, the split named where the fund paid
     assert sum("委托提取" in item["title"] for item in world.month_messages()) == short_month
+    # the system's reason-06 cases send no withdrawal messages of their own ("转入您尾号…" the centre's account)
+    inbox = world.hall.client("notifications").get("/api/v1/notifications/me?page_size=100", headers=world.me)
+    titles = [item["title"] for item in inbox.get_json()["items"]]
+    assert "提取申请审批通过" not in titles and "提取已办结" not in titles, titles
 
 
 def test_a_failed_month_is_retried_then_left_to_the_card_and_told_each_time_and_cancelling_stops_it(

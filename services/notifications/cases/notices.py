@@ -175,7 +175,9 @@ def entrusted_signup(data: dict[str, Any], envelope: Envelope) -> Notice | None:
     return _of_account(f"entrusted.{what}", data, contract_no=data.get("contract_no") or "", **extra)
 
 
-def withdrawal_application(data: dict[str, Any], envelope: Envelope) -> Notice:
+def withdrawal_application(data: dict[str, Any], envelope: Envelope) -> Notice | None:
+    if data.get("for_loan"):
+        return None  # a fund deduction for a loan: loans' own messages tell the borrower (prepayment, instalment)
     return _of_account(
         f"withdrawal.{data['state']}",
         data,

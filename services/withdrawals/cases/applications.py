@@ -234,6 +234,7 @@ def event_payload(case: Application) -> dict:
         "amount": case.amount,
         "closes_account": case.closes_account,
         "allow_partial": takes_partial(case),
+        "for_loan": case.submitted_by == FUND_DEDUCTION_SUBMITTER,
         "bank_card_last4": case.bank_card[-4:],
         "opinion": case.opinion,
         "materials": [material.name for material in reason.materials] if reason else [],
