@@ -135,7 +135,7 @@ class Feeder:
         self.stop_event = threading.Event()
         # set once identity's list is loaded and written to the map file (/readyz; the edge pod's startup probe)
         self.loaded = threading.Event()
-        self.started_at = time.time()
+        self.started_at = clock.wall_clock_timestamp()
         self.last_event_at: float | None = None
         self.registry = registry or CollectorRegistry()
         self.entries_gauge = Gauge(
@@ -153,7 +153,7 @@ class Feeder:
             "Seconds since the feeder's last identity.session.revoked event (since its start when none yet)",
             registry=self.registry,
         )
-        age.set_function(lambda: time.time() - (self.last_event_at or self.started_at))
+        age.set_function(lambda: clock.wall_clock_timestamp() - (self.last_event_at or self.started_at))
         self.last_sync = Gauge(
             "hall_edge_revocation_last_sync_timestamp_seconds",
             "Unix time the feeder last found HAProxy's map equal to its list while consuming the events",
@@ -241,7 +241,7 @@ class Feeder:
             log.warning("identity.session.revoked without a usable sid/until: %s", envelope.get("id"))
             self.events.labels("invalid").inc()
             return "invalid"
-        self.last_event_at = time.time()
+        self.last_event_at = clock.wall_clock_timestamp()
         if not self.remember(sid, until):
             self.events.labels("unchanged").inc()
             return "unchanged"
@@ -278,7 +278,7 @@ class Feeder:
                 if time.monotonic() >= next_sync:
                     # expired entries leave the file and HAProxy; missing ones are put back
                     if self.sync():
-                        self.last_sync.set(time.time())
+                        self.last_sync.set(clock.wall_clock_timestamp())
                     next_sync = time.monotonic() + self.settings.resync_seconds
                 try:
                     connection.drain_events(timeout=1.0)

@@ -123,7 +123,9 @@ def _web_argv(container: dict, port: int) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-def test_every_rendered_process_boots_stays_up_and_does_its_job(tmp_path, postgres_databases, rabbit_vhost):
+def test_every_rendered_process_boots_stays_up_and_does_its_job(tmp_path, own_postgres, rabbit_vhost):
+    """Every process of the production render on a PostgreSQL cluster of its own: with each pool at its production
+    size, the whole hall would take a large share of the shared server's connections from the other tests."""
     docs = render("production")
     (config_map,) = [
         doc for doc in docs if doc["kind"] == "ConfigMap" and doc["metadata"]["name"].startswith("hall-config-")
@@ -132,7 +134,7 @@ def test_every_rendered_process_boots_stays_up_and_does_its_job(tmp_path, postgr
     config["WEB_CONCURRENCY"] = "1"  # five services on a shared two-core machine; the pod runs two
     config["HALL_EXCHANGE"] = f"boot.{uuid.uuid4().hex[:8]}"
     config["HALL_QUEUE_PREFIX"] = f"boot{uuid.uuid4().hex[:6]}."
-    databases = {service: postgres_databases.create(service) for service in SERVICES}
+    databases = {service: own_postgres.database(service) for service in SERVICES}
     kek = base64.b64encode(secrets.token_bytes(32)).decode()
     secrets_of = {
         service: {f"{service.upper()}_DATABASE_URL": databases[service], "HALL_BROKER_URL": rabbit_vhost.url}

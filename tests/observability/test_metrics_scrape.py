@@ -13,6 +13,7 @@ SAGAS = {
     ("withdrawals", "withdrawal_payment"),
     ("loans", "loan_bank_steps"),
     ("loans", "fund_deduction"),
+    ("loans", "entrusted_withdrawal"),
     ("notifications", "sms_delivery"),
 }
 

@@ -88,6 +88,7 @@ def test_every_service_is_laid_out_alike(service):
         "public.py",
         "depositor.py",
         "staff.py",
+        "internal.py",
         "dev_inbox.py",
     }
 
