@@ -68,3 +68,16 @@ def console_step(page: Page, application_id: str, target: str, opinion: str | No
     expect(page.locator(".msg.ok[role=status]").or_(error)).to_be_visible()
     assert not error.is_visible(), f"console refused the step into {target}: {error.inner_text()}"
     expect(page.locator(".msg.ok[role=status]")).to_have_text("办理成功")
+
+
+ZHANG = {"center": "yinchuan", "username": "zhangwei01", "password": "Demo123456"}
+
+
+def log_in_zhang(page: Page) -> None:
+    """张伟 logs in to the hall (the seeded depositor with a loan) and sees his home page."""
+    page.goto("/#/login")
+    page.locator("#login-center").select_option(ZHANG["center"])
+    page.locator("#login-username").fill(ZHANG["username"])
+    page.locator("#login-password").fill(ZHANG["password"])
+    page.locator("#login-submit").click()
+    expect(page.locator("#home-welcome")).to_be_visible()

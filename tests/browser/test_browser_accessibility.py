@@ -8,10 +8,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.accessibility import assert_accessible
+from tests.browser.hall_steps import log_in_zhang
 
 pytestmark = pytest.mark.browser
 
-ZHANG = {"center": "yinchuan", "username": "zhangwei01", "password": "Demo123456"}
 
 LOGGED_OUT_PAGES = ("/#/login", "/#/register", "/#/recover", "/#/guides", "/#/verify", "/#/no-such-page")
 LOGGED_IN_PAGES = (
@@ -111,12 +111,7 @@ def test_every_page_of_the_hall_has_no_serious_accessibility_violation(new_conte
     every_table_is_named(page, "the calculator")
     assert_accessible(page, "the calculator with its result and schedule")
 
-    page.goto("/#/login")
-    page.locator("#login-center").select_option(ZHANG["center"])
-    page.locator("#login-username").fill(ZHANG["username"])
-    page.locator("#login-password").fill(ZHANG["password"])
-    page.locator("#login-submit").click()
-    expect(page.locator("#home-welcome")).to_be_visible()
+    log_in_zhang(page)
     for path in LOGGED_IN_PAGES:
         visit(page, path)
 

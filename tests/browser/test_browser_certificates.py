@@ -8,17 +8,14 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from tests.browser.hall_steps import log_in_zhang
+
 pytestmark = pytest.mark.browser
 
 
 def test_zhang_wei_issues_downloads_and_a_bank_verifies_his_certificate(new_context, shot):
     page = new_context().new_page()
-    page.goto("/#/login")
-    page.locator("#login-center").select_option("yinchuan")
-    page.locator("#login-username").fill("zhangwei01")
-    page.locator("#login-password").fill("Demo123456")
-    page.locator("#login-submit").click()
-    expect(page.locator("#home-welcome")).to_be_visible()
+    log_in_zhang(page)
 
     page.locator("#nav-account").click()
     page.locator("#subnav-certificates").click()

@@ -8,20 +8,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chassis import clock
+from tests.browser.hall_steps import ZHANG, log_in_zhang
 from tests.browser.test_browser_hall_journey import _open_slot_on_next_working_day
 
 pytestmark = pytest.mark.browser
-
-ZHANG = {"center": "yinchuan", "username": "zhangwei01", "password": "Demo123456"}
-
-
-def log_in_zhang(page: Page) -> None:
-    page.goto("/#/login")
-    page.locator("#login-center").select_option(ZHANG["center"])
-    page.locator("#login-username").fill(ZHANG["username"])
-    page.locator("#login-password").fill(ZHANG["password"])
-    page.locator("#login-submit").click()
-    expect(page.locator("#home-welcome")).to_be_visible()
 
 
 def choose_booking(page: Page, reason: str) -> str:

@@ -10,8 +10,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from chassis import clock
-from tests.browser.hall_steps import wait_for_sms_code
-from tests.browser.test_browser_hall_details import log_in_zhang
+from tests.browser.hall_steps import log_in_zhang, wait_for_sms_code
 
 pytestmark = pytest.mark.browser
 

@@ -4,17 +4,14 @@ months' table with the fund and card columns, cancels it, and signs up again; th
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.hall_steps import log_in_zhang
+
 pytestmark = pytest.mark.browser
 
 
 def test_zhang_wei_signs_up_cancels_and_signs_up_again_for_the_entrusted_withdrawal(new_context, shot):
     page = new_context().new_page()
-    page.goto("/#/login")
-    page.locator("#login-center").select_option("yinchuan")
-    page.locator("#login-username").fill("zhangwei01")
-    page.locator("#login-password").fill("Demo123456")
-    page.locator("#login-submit").click()
-    expect(page.locator("#home-welcome")).to_be_visible()
+    log_in_zhang(page)
     page.goto("/#/loans")
     page.locator("#loans-loans-table [data-testid=loan-detail]").first.click()
     page.locator("#loan-tab-link-entrusted").click()

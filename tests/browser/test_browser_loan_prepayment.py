@@ -5,19 +5,14 @@ the saga completes: the page shows it done with the trial's new term, and his sc
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.hall_steps import console_login, money_of
+from tests.browser.hall_steps import console_login, log_in_zhang, money_of
 
 pytestmark = pytest.mark.browser
 
 
 def test_zhang_wei_tries_applies_cancels_and_prepays_from_his_fund_account(new_context, shot):
     page = new_context().new_page()
-    page.goto("/#/login")
-    page.locator("#login-center").select_option("yinchuan")
-    page.locator("#login-username").fill("zhangwei01")
-    page.locator("#login-password").fill("Demo123456")
-    page.locator("#login-submit").click()
-    expect(page.locator("#home-welcome")).to_be_visible()
+    log_in_zhang(page)
     page.goto("/#/loans")
     page.locator("#loans-loans-table [data-testid=loan-detail]").first.click()
     page.locator("#loan-tab-link-prepayment").click()

@@ -4,7 +4,7 @@ and each withdrawal reason's own fields are what the service answers, not copies
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_browser_hall_details import log_in_zhang
+from tests.browser.hall_steps import log_in_zhang
 
 pytestmark = pytest.mark.browser
 

@@ -3,6 +3,7 @@ fund accounts where signed up, the entrusted bank's card deductions, overdue mar
 off), and the figures the depositor sees."""
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,7 @@ from chassis.db import Database
 from chassis.money import round_fen
 from services.loans.cases import entrusted_withdrawals as entrusted
 from services.loans.config import LoansConfig
+from services.loans.domain.calculator import Installment as PlannedMonth
 from services.loans.domain.calculator import calculate
 from services.loans.domain.eligibility import add_months
 from services.loans.domain.workflow import LoanStanding, LoanStatus
@@ -61,23 +63,7 @@ def open_loan(session: Session, application: LoanApplication, disbursed_on: date
     )
     session.add(loan)
     session.flush()
-    session.add_all(
-        Installment(
-            loan_id=loan.id,
-            period=row.period,
-            # each due date from the disbursement day, so a 31st never drifts to the 28th for good
-            due_date=add_months(disbursed_on, row.period),
-            payment=row.payment,
-            principal=row.principal,
-            interest=row.interest,
-            remaining=row.remaining,
-            status="due",
-            penalty=ZERO,
-            reminded=False,
-            overdue_notified=False,
-        )
-        for row in plan.schedule
-    )
+    session.add_all(installments_of(loan, plan.schedule))
     publish(
         session,
         LOAN_DISBURSED,
@@ -115,6 +101,27 @@ class RunSummary:
             f"{self.on}: 扣款入账 {self.posted} 期，逾期 {self.overdue} 期，结清 {self.paid_off} 笔，"
             f"还款提醒 {self.reminded} 期，委托提取发起 {self.entrusted} 期，等待提取结果 {self.waiting} 期"
         )
+
+
+def installments_of(loan: Loan, schedule: Iterable[PlannedMonth]) -> list[Installment]:
+    """The months of a schedule (the calculator's rows) as the loan's instalments, each due the same day of the month
+    as the disbursement, so a 31st never drifts to the 28th for good."""
+    return [
+        Installment(
+            loan_id=loan.id,
+            period=row.period,
+            due_date=add_months(loan.disbursed_on, row.period),
+            payment=row.payment,
+            principal=row.principal,
+            interest=row.interest,
+            remaining=row.remaining,
+            status="due",
+            penalty=ZERO,
+            reminded=False,
+            overdue_notified=False,
+        )
+        for row in schedule
+    ]
 
 
 def run_entrusted_withdrawals(db: Database, on: date) -> RunSummary:

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from chassis import clock
 from chassis.bus import publish
 from services.loans.cases.fund_deductions import PAID, PREPAYMENT, request_fund_deduction
+from services.loans.cases.loan_book import installments_of
 from services.loans.config import LoansConfig
 from services.loans.domain.calculator import Installment as PlannedMonth
 from services.loans.domain.calculator import RepaymentMethod, RepaymentPlan
-from services.loans.domain.eligibility import add_months
 from services.loans.domain.errors import RuleViolation
 from services.loans.domain.prepayment_application import (
     MODE_NAMES,
@@ -35,7 +35,7 @@ from services.loans.domain.prepayment_application import (
 )
 from services.loans.domain.workflow import LoanStanding, LoanStatus
 from services.loans.events import LOAN_PAID_OFF, PREPAYMENT_EVENTS
-from services.loans.models import FundDeduction, Installment, Loan, Prepayment, PrepaymentTransition
+from services.loans.models import FundDeduction, Loan, Prepayment, PrepaymentTransition
 
 ZERO = Decimal("0.00")
 
@@ -209,22 +209,7 @@ def _apply_to_schedule(session: Session, loan: Loan, figures: PrepaymentFigures,
         if row.period > figures.after_period:
             session.delete(row)
     session.flush()
-    for row in figures.schedule:
-        session.add(
-            Installment(
-                loan_id=loan.id,
-                period=row.period,
-                due_date=add_months(loan.disbursed_on, row.period),
-                payment=row.payment,
-                principal=row.principal,
-                interest=row.interest,
-                remaining=row.remaining,
-                status="due",
-                penalty=ZERO,
-                reminded=False,
-                overdue_notified=False,
-            )
-        )
+    session.add_all(installments_of(loan, figures.schedule))
     session.flush()
     session.expire(loan, ["installments"])
     loan.outstanding_principal = figures.remaining_after
