@@ -78,7 +78,7 @@ def test_a_consumer_killed_in_the_middle_of_a_message_gets_it_again_and_applies_
     try:
         bump(real_probe, "slow-1")
         real_probe.start_workers(consumers=False)
-        wait_until(marker.exists, timeout=20, what="the child to start handling the message")
+        wait_until(marker.exists, timeout=60, what="the child to start handling the message")
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     finally:
@@ -88,7 +88,7 @@ def test_a_consumer_killed_in_the_middle_of_a_message_gets_it_again_and_applies_
     # a fresh consumer (without the slow path) receives the unacknowledged message again
     real_probe.service = build_probe(real_probe.service.subscriptions.consumer)
     real_probe.start_workers(relay=False)
-    wait_until(lambda: tallies(real_probe).get("slow-1") == 1, timeout=20, what="redelivery handled")
+    wait_until(lambda: tallies(real_probe).get("slow-1") == 1, timeout=60, what="redelivery handled")
     time.sleep(0.5)
     assert tallies(real_probe) == {"slow-1": 1}
 
@@ -108,7 +108,7 @@ def test_a_consumer_killed_after_commit_but_before_ack_does_not_apply_the_messag
     queue = real_probe.service.subscriptions.items[0].queue
     wait_until(
         lambda: events_handled.labels(queue, "duplicate")._value.get() >= 1,
-        timeout=20,
+        timeout=60,
         what="the redelivered copy to be skipped by the inbox",
     )
     assert tallies(real_probe) == {"k1": 1}

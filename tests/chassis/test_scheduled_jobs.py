@@ -118,19 +118,28 @@ def test_the_job_loop_of_make_up_runs_every_job_and_stops_on_sigterm(postgres_da
         "WITHDRAWALS_DATABASE_URL": url,
         "HALL_LOG_JSON": "false",
     }
-    loop = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "services.withdrawals.app", "job", "loop", "--tick", "0.5"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log_path = tmp_path / "job-loop.log"
+    jobs = ("mark-missed", "send-reminders", "prune")
+    with log_path.open("w") as log_file:
+        loop = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "services.withdrawals.app", "job", "loop", "--tick", "0.5"],
+            env=env,
+            cwd=tmp_path,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
-        time.sleep(8)
+        # a busy machine starts Python slowly: wait for the jobs' lines rather than a fixed time
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and loop.poll() is None:
+            if all(f"withdrawals {job} done" in log_path.read_text() for job in jobs):
+                break
+            time.sleep(0.5)
     finally:
         loop.send_signal(signal.SIGTERM)
-        output, _ = loop.communicate(timeout=30)
+        loop.wait(timeout=30)
+    output = log_path.read_text()
     assert loop.returncode == 0, output
-    for job in ("mark-missed", "send-reminders", "prune"):
+    for job in jobs:
         assert f"withdrawals {job} done" in output, output
