@@ -7,11 +7,14 @@ A test that needs PostgreSQL or RabbitMQ fails with a clear message when it is n
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -401,26 +404,34 @@ class Hall:
         settings: dict[str, dict] | None = None,
         **overrides,
     ):
+        self.runtimes = {}
+        self.apps = {}
+        self.embedded = backend["mode"] != "real"
+        self._backend = backend
+        self._settings = settings or {}
+        self._overrides = overrides
+        self._seeded = False
+        # queues of their own: nothing else on the broker (another test, a hall left running) takes their messages
+        self._queue_prefix = f"t{uuid.uuid4().hex[:8]}."
+        self._database_urls = {
+            name: databases.create(name) if not self.embedded else f"sqlite:///{tmp_path / (name + '.db')}"
+            for name in names
+        }
+        self._open()
+
+    def _open(self) -> None:
         from chassis.http import register_local_app
         from services.registry import load
 
-        self.runtimes = {}
-        self.apps = {}
-        # queues of their own: nothing else on the broker (another test, a hall left running) takes their messages
-        queue_prefix = f"t{uuid.uuid4().hex[:8]}."
-        for name in names:
+        for name, database_url in self._database_urls.items():
             service = load(name)
-            if backend["mode"] == "real":
-                database_url = databases.create(name)
-            else:
-                database_url = f"sqlite:///{tmp_path / (name + '.db')}"
-            own = {"dev_inbox": True, "retry_base_seconds": 0.2, **overrides, **(settings or {}).get(name, {})}
+            own = {"dev_inbox": True, "retry_base_seconds": 0.2, **self._overrides, **self._settings.get(name, {})}
             config = service.load_config(
-                broker_url=backend["broker_url"],
+                broker_url=self._backend["broker_url"],
                 database_url=database_url,
-                exchange=backend["exchange"],
-                embedded=backend["mode"] == "embedded",
-                queue_prefix=queue_prefix,
+                exchange=self._backend["exchange"],
+                embedded=self.embedded,
+                queue_prefix=self._queue_prefix,
                 **own,
             )
             runtime = service.runtime(config)
@@ -442,13 +453,111 @@ class Hall:
         return self.runtimes[name]
 
     def seed(self) -> None:
+        """Each service's demo data, as `make run` loads it.
+
+        The demo history is hundreds of deposit batches: seconds of CPU for every hall. An embedded hall seeded
+        for the first time therefore starts from copies of the databases of the first hall of its shape seeded
+        in this test process on the same day and hour, taken once that hall's events had all been handled; the
+        seed itself runs for that first hall, and again whenever a hall is seeded a second time.
+        """
+        key = self._seed_key()
+        template = _seeded_databases.get(key) if key and not self._seeded else None
+        self._seeded = True
+        if template:
+            self._restart_from(template)
+            return
         for runtime in self.runtimes.values():
             if runtime.service.seed:
                 runtime.service.seed(runtime)
+        if key and key not in _seeded_databases:
+            self._wait_until_settled()
+            _seeded_databases[key] = self._copy_databases()
+
+    def _seed_key(self) -> tuple | None:
+        if not self.embedded:
+            return None
+        now = clock.now()
+        return (
+            tuple(self._database_urls),
+            repr(sorted(self._settings.items())),
+            repr(sorted(self._overrides.items())),
+            now.date(),
+            now.hour,
+        )
+
+    def _wait_until_settled(self, timeout: float = 120) -> None:
+        """Until every outbox row is sent, no message waits in a queue or for its retry, and no handler has
+        applied anything for a second."""
+        from kombu.transport.memory import Channel
+
+        def handled_and_unsent() -> list[int]:
+            counts = []
+            for runtime in self.runtimes.values():
+                with runtime.db.read() as connection:
+                    counts.append(connection.scalar(text("select count(*) from inbox")))
+                    counts.append(-connection.scalar(text("select count(*) from outbox where sent_at is null")))
+            return counts
+
+        quiet_since, last = None, None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            counts = handled_and_unsent()
+            queued = sum(queue.qsize() for name, queue in Channel.queues.items() if name.startswith(self._queue_prefix))
+            retrying = [thread for thread in threading.enumerate() if isinstance(thread, threading.Timer)]
+            if any(count < 0 for count in counts) or queued or retrying or counts != last:
+                quiet_since, last = None, counts
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= 1.0:
+                return
+            time.sleep(0.1)
+        raise AssertionError(
+            f"the seeded hall did not settle in {timeout:.0f}s (inbox rows, -unsent outbox rows): {last}"
+        )
+
+    def _copy_databases(self) -> dict[str, Path]:
+        folder = Path(tempfile.mkdtemp(prefix="seeded-", dir=_seeded_folder()))
+        copies = {}
+        for name, url in self._database_urls.items():
+            copies[name] = folder / f"{name}.db"
+            with closing(sqlite3.connect(_sqlite_path(url))) as live, closing(sqlite3.connect(copies[name])) as copy:
+                live.backup(copy)
+        return copies
+
+    def _restart_from(self, copies: dict[str, Path]) -> None:
+        """Like restarting every process of the hall on the seeded databases."""
+        self.stop()
+        self.runtimes, self.apps = {}, {}
+        for name, url in self._database_urls.items():
+            path = _sqlite_path(url)
+            for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                leftover.unlink(missing_ok=True)
+            shutil.copyfile(copies[name], path)
+        self._open()
 
     def stop(self) -> None:
         for runtime in self.runtimes.values():
+            runtime.stop_event.set()  # every loop at once: each notices within its poll, not one after another
+        for runtime in self.runtimes.values():
             runtime.stop()
+
+
+# the seeded databases of this test process, by the hall's shape and the hour they were seeded in (Hall.seed)
+_seeded_databases: dict[tuple, dict[str, Path]] = {}
+
+
+def _seeded_folder() -> str:
+    global _seeded_tempdir
+    if _seeded_tempdir is None:
+        _seeded_tempdir = tempfile.TemporaryDirectory(prefix="hall-seeded-")
+    return _seeded_tempdir.name
+
+
+_seeded_tempdir: tempfile.TemporaryDirectory | None = None
+
+
+def _sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
 
 
 @pytest.fixture

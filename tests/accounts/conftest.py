@@ -16,9 +16,9 @@ def accounts_hall(start_hall, test_tokens):
 
     def start(mode: str = "embedded", seed: bool = True):
         hall = start_hall(["accounts"], mode=mode)
-        test_tokens.install(hall.runtime("accounts"))
         if seed:
             hall.seed()
+        test_tokens.install(hall.runtime("accounts"))  # after the seed: a seeded hall may start afresh
         return hall
 
     return start
