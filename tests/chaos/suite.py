@@ -32,9 +32,12 @@ EMPLOYER = "DW64019999"
 AMOUNT = Decimal("100.00")
 MONTHLY = Decimal("1200.00")  # 5000 × (0.12 + 0.12)
 LOAN_AMOUNT = Decimal("6000.00")  # over two years: an instalment of about 258, well within a month's deposit
+# every sixth borrower's: an instalment of about 5,100, more than the account holds: the fund gives what is there
+# (a partial reservation), then nothing (the reservation refused), and the card pays the rest
+BIG_LOAN_AMOUNT = Decimal("120000.00")
 LOAN_TERM = 24
 BORROWERS = 12  # depositors with a loan on the book, signed up for the entrusted withdrawal (none withdraws)
-REPAYMENT_EVERY = 8.0  # seconds between the starts of two months' repayment runs (a due date each)
+REPAYMENT_EVERY = 8.0  # seconds at least between two months' repayment runs (a due date each; a long run spreads them)
 
 
 @dataclass
@@ -78,7 +81,7 @@ class Driver:
         self.base = {name: f"http://127.0.0.1:{hall.ports[name]}" for name in ("accounts", "withdrawals")}
         self.accounts = self._open_accounts(depositors)
         self.free = list(self.accounts[borrowers:])
-        self.loans: dict[str, dict] = {}  # loan id → {account_no, contract_no}
+        self.loans: dict[str, dict] = {}  # loan id → {account_no, contract_no, amount}
         self.repayment_months: list[int] = []  # the periods whose repayment run has run, in order
         self.repayment_lock = threading.Lock()
         self.disbursed_on = clock.today()  # the loans' first due date a month on: every run is of a coming day
@@ -125,6 +128,7 @@ class Driver:
         now = clock.now()
         with self.loans_runtime.db.transaction() as session:
             for index, account_no in enumerate(borrowers):
+                amount = BIG_LOAN_AMOUNT if index % 6 == 0 else LOAN_AMOUNT
                 application = LoanApplication(
                     id=new_id(),
                     application_no=f"DKCHAOS{index:06d}",
@@ -133,7 +137,7 @@ class Driver:
                     id_number=self.id_numbers[account_no],
                     name="混沌测试",
                     center="yinchuan",
-                    amount=LOAN_AMOUNT,
+                    amount=amount,
                     term_months=LOAN_TERM,
                     method="equal_installment",
                     annual_rate=default_rate(LOAN_TERM),
@@ -147,7 +151,7 @@ class Driver:
                     new_house=True,
                     state="disbursed",
                     contract_no=f"HTCHAOS{index:06d}",
-                    disbursed_amount=LOAN_AMOUNT,
+                    disbursed_amount=amount,
                     disbursed_on=self.disbursed_on,
                     submitted_at=now,
                     updated_at=now,
@@ -155,7 +159,7 @@ class Driver:
                 session.add(application)
                 session.flush()
                 loan = open_loan(session, application, self.disbursed_on)
-                self.loans[loan.id] = {"account_no": account_no, "contract_no": loan.contract_no}
+                self.loans[loan.id] = {"account_no": account_no, "contract_no": loan.contract_no, "amount": amount}
 
     def sign_up_loans(self) -> None:
         """Each borrower signs the loan up for the monthly entrusted withdrawal (withdrawals' API), before the
@@ -342,7 +346,7 @@ def run(seconds: float, outage: float, seed: int, depositors: int = 0) -> Figure
         driver.sign_up_loans()
         figures = driver.figures
         stop = threading.Event()
-        flows = threading.Thread(target=_stream, args=(driver, stop, rng), daemon=True)
+        flows = threading.Thread(target=_stream, args=(driver, stop, rng, seconds), daemon=True)
         begun = time.monotonic()
         flows.start()
         for at, kind, target in schedule(seconds, rng):
@@ -364,14 +368,16 @@ def run(seconds: float, outage: float, seed: int, depositors: int = 0) -> Figure
         hall.stop()
 
 
-def _stream(driver: Driver, stop: threading.Event, rng: random.Random) -> None:
-    """Three depositors at a time; a deposit month now and then; the loans' next due date every few seconds."""
+def _stream(driver: Driver, stop: threading.Event, rng: random.Random, seconds: float) -> None:
+    """Three depositors at a time; a deposit month now and then; the loans' next due date every few seconds (the
+    term's months spread over most of a long run)."""
+    every = max(REPAYMENT_EVERY, seconds * 0.8 / LOAN_TERM)
     month = [2025, 3]
     workers: list[threading.Thread] = []
     repayer: threading.Thread | None = None
     repaid_at = 0.0
     while not stop.is_set():
-        if (repayer is None or not repayer.is_alive()) and time.monotonic() - repaid_at >= REPAYMENT_EVERY:
+        if (repayer is None or not repayer.is_alive()) and time.monotonic() - repaid_at >= every:
             repaid_at = time.monotonic()
             repayer = threading.Thread(target=_safely, args=(driver.repay, None, driver))
             repayer.start()
@@ -447,11 +453,13 @@ def _check(hall: ChaosHall, driver: Driver, figures: Figures, settle_seconds: fl
     withdrawals = create_engine(hall.database_urls["withdrawals"])
     loans = create_engine(hall.database_urls["loans"])
     try:
-        deadline = time.monotonic() + settle_seconds
+        settling = time.monotonic()
+        deadline = settling + settle_seconds
         while time.monotonic() < deadline and _unsettled(accounts, withdrawals, driver) + _loans_unsettled(
             loans, driver
         ):
             time.sleep(1.0)
+        print(f"chaos: settled {time.monotonic() - settling:.0f}s after the flows stopped", flush=True)
         _invariants(hall, driver, figures, accounts, withdrawals)
         _repayment_invariants(driver, figures, loans, withdrawals, accounts)
     finally:
@@ -648,9 +656,18 @@ def _repayment_invariants(driver: Driver, figures: Figures, loans, withdrawals, 
         if not_run:
             figures.broken.append(f"{contract}: months {not_run} posted though their run never ran")
         last = max((period for (key, period) in posted if key == loan_id), default=0)
-        expected = instalments[(loan_id, last)].remaining if last else LOAN_AMOUNT * 100  # the database's fen
+        expected = instalments[(loan_id, last)].remaining if last else loan["amount"] * 100  # the database's fen
         if book[loan_id].outstanding_principal != expected:
             figures.broken.append(f"{contract}: outstanding {book[loan_id].outstanding_principal} ≠ {expected}")
+    ours_posted = [row for (loan_id, _period), row in posted.items() if loan_id in driver.loans]
+    fund = sum((row.fund_amount for row in ours_posted), 0) / Decimal(100)
+    card = sum((row.card_amount or 0 for row in ours_posted), 0) / Decimal(100)
+    deductions = sum(len(found) for found in asked.values())
+    print(
+        f"chaos: loan repayments: {len(ours_posted)} posted, {fund:.2f} yuan from fund accounts ({deductions} "
+        f"deductions), {card:.2f} yuan from cards",
+        flush=True,
+    )
     unsent = _scalar(loans, text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
     if unsent:
         figures.stuck.append(f"loans: {unsent} outbox rows unsent")
