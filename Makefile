@@ -64,8 +64,9 @@ bench: $(STAMP)
 	@for b in bench/[a-z]*.py; do case "$$b" in bench/harness.py|bench/bare_*.py|bench/june30.py) continue;; esac; echo "== $$b"; \
 	  $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
 
-## make chaos: the fault suite (tests/chaos/suite.py) for CHAOS_SECONDS: withdrawals paid and failed and deposits through
-## accounts and withdrawals under gunicorn plus their workers, on a RabbitMQ node and a PostgreSQL cluster of its own,
+## make chaos: the fault suite (tests/chaos/suite.py) for CHAOS_SECONDS: withdrawals paid and failed, deposits and loan
+## repayments (the entrusted withdrawal of each due date) through accounts, loans and withdrawals under gunicorn plus
+## their workers, on a RabbitMQ node and a PostgreSQL cluster of its own,
 ## while it kills workers and web processes (kill -9), restarts the broker and the database and takes accounts'
 ## database away for CHAOS_OUTAGE seconds; then every invariant, and the figures. make test runs a bounded one.
 CHAOS_SECONDS ?= 600

@@ -1,6 +1,8 @@
-"""The production shape of the money path for the fault suite: accounts and withdrawals each under gunicorn plus its
-worker (as deploy/Procfile starts them in make up), on a RabbitMQ node and a PostgreSQL cluster of the suite's own,
-every process supervised (restarted when it dies) so the suite can kill any of them by PID."""
+"""The production shape of the money path for the fault suite: accounts, loans and withdrawals each under gunicorn
+plus its worker (as deploy/Procfile starts them in make up), on a RabbitMQ node and a PostgreSQL cluster of the
+suite's own (a database each), every process supervised (restarted when it dies) so the suite can kill any of them by
+PID. Loans' scheduled jobs (`job loop`) are not started: the driver calls the repayment run itself, for the months it
+chooses, as the scheduler would on each due date."""
 
 import http.server
 import json
@@ -21,7 +23,7 @@ from sqlalchemy import create_engine, text
 from chassis.testing import OwnPostgresCluster, OwnRabbitNode, TestTokens, _free_port
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICES = ("accounts", "withdrawals")
+SERVICES = ("accounts", "loans", "withdrawals")
 BIN = Path(sys.executable).parent
 
 
@@ -115,13 +117,15 @@ class ChaosHall:
             self._add(f"{name}-worker", worker, f"http://127.0.0.1:{port}/readyz")
         for process in self.processes.values():
             process.start()
-        self.wait_ready(timeout=300)  # four Python processes importing the hall at once; slow on a busy machine
+        self.wait_ready(timeout=300)  # six Python processes importing the hall at once; slow on a busy machine
         self._supervisor = threading.Thread(target=self._supervise, daemon=True)
         self._supervisor.start()
 
     def env(self, process: str = "") -> dict[str, str]:
         keep = ("HALL_CLOCK_SHIFT", "HALL_STAGING_RUN", "HALL_CERTIFICATE_KEY")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HALL_", "ACCOUNTS_", "WITHDRAWALS_"))}
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("HALL_", "ACCOUNTS_", "LOANS_", "WITHDRAWALS_"))
+        }
         env.update({k: os.environ[k] for k in keep if k in os.environ})
         urls = ",".join(f"{name}=http://127.0.0.1:{self.ports[name]}" for name in SERVICES)
         env.update(

@@ -2,6 +2,11 @@
 workers and web processes are killed, the broker and the database restart and one consumer's database goes away;
 then every invariant is checked and the figures printed.
 
+The flows: withdrawals paid and failed (the HTTP API and the staff's transitions), monthly deposits (accounts'
+deposit batches) and loan repayments: borrowers signed up for the monthly entrusted withdrawal, and the repayment
+run of each due date in turn (loans asks withdrawals for the instalment, a reason-06 case reserves, pays and debits
+it in accounts, loans posts the month with its fund and card parts).
+
     python -m tests.chaos.suite --seconds 600 [--seed N] [--outage 60]
 """
 
@@ -17,6 +22,7 @@ from decimal import Decimal
 import requests
 from sqlalchemy import create_engine, text
 
+from chassis import clock
 from chassis.pii import id_check_char
 from tests.chaos.hall import ChaosHall
 
@@ -25,6 +31,13 @@ FAILING_CARD = "6222020200000000006"  # the development bank refuses it: the pay
 EMPLOYER = "DW64019999"
 AMOUNT = Decimal("100.00")
 MONTHLY = Decimal("1200.00")  # 5000 × (0.12 + 0.12)
+LOAN_AMOUNT = Decimal("6000.00")  # over two years: an instalment of about 258, well within a month's deposit
+# every sixth borrower's: an instalment of about 5,100, more than the account holds: the fund gives what is there
+# (a partial reservation), then nothing (the reservation refused), and the card pays the rest
+BIG_LOAN_AMOUNT = Decimal("120000.00")
+LOAN_TERM = 24
+BORROWERS = 12  # depositors with a loan on the book, signed up for the entrusted withdrawal (none withdraws)
+REPAYMENT_EVERY = 8.0  # seconds at least between two months' repayment runs (a due date each; a long run spreads them)
 
 
 @dataclass
@@ -61,13 +74,18 @@ class Figures:
 
 class Driver:
     """The depositors and staff: withdrawals (paid and failed) through the HTTP API, monthly deposits as the
-    accounts' deposit-batch command posts them."""
+    accounts' deposit-batch command posts them, loan repayments as loans' scheduled repayment run posts them."""
 
-    def __init__(self, hall: ChaosHall, depositors: int):
+    def __init__(self, hall: ChaosHall, depositors: int, borrowers: int = BORROWERS):
         self.hall = hall
         self.base = {name: f"http://127.0.0.1:{hall.ports[name]}" for name in ("accounts", "withdrawals")}
         self.accounts = self._open_accounts(depositors)
-        self.free = list(self.accounts)
+        self.free = list(self.accounts[borrowers:])
+        self.loans: dict[str, dict] = {}  # loan id → {account_no, contract_no, amount}
+        self.repayment_months: list[int] = []  # the periods whose repayment run has run, in order
+        self.repayment_lock = threading.Lock()
+        self.disbursed_on = clock.today()  # the loans' first due date a month on: every run is of a coming day
+        self._open_loans(self.accounts[:borrowers])
         self.cases: dict[str, dict] = {}  # application id → {account_no, card}
         self.months: list[str] = []
         self.lock = threading.Lock()
@@ -95,7 +113,79 @@ class Driver:
                     "opened_on": "2019-01-01",
                 }
             )
-        return operations.import_records(self.accounts_runtime, rows)["account_nos"]
+        account_nos = operations.import_records(self.accounts_runtime, rows)["account_nos"]
+        self.id_numbers = dict(zip(account_nos, (row["id_number"] for row in rows), strict=True))
+        return account_nos
+
+    def _open_loans(self, borrowers: list[str]) -> None:
+        """A disbursed loan for each borrower, put on the book with loans' own case function (as the entrusted
+        bank's disbursement step does): the schedule, and loans.loan.disbursed for withdrawals."""
+        from services.loans.cases.loan_book import open_loan
+        from services.loans.domain.rates import default_rate
+        from services.loans.models import LoanApplication, new_id
+
+        self.loans_runtime = self.hall.runtime("loans")
+        now = clock.now()
+        with self.loans_runtime.db.transaction() as session:
+            for index, account_no in enumerate(borrowers):
+                amount = BIG_LOAN_AMOUNT if index % 6 == 0 else LOAN_AMOUNT
+                application = LoanApplication(
+                    id=new_id(),
+                    application_no=f"DKCHAOS{index:06d}",
+                    applicant_sub=f"user-{account_no}",
+                    account_no=account_no,
+                    id_number=self.id_numbers[account_no],
+                    name="混沌测试",
+                    center="yinchuan",
+                    amount=amount,
+                    term_months=LOAN_TERM,
+                    method="equal_installment",
+                    annual_rate=default_rate(LOAN_TERM),
+                    monthly_income=Decimal("8000.00"),
+                    repayment_card=GOOD_CARD,
+                    entrusted_bank="icbc",
+                    house_address="银川市金凤区混沌测试小区1号楼",
+                    house_area=Decimal("90.00"),
+                    house_price=Decimal("300000.00"),
+                    first_home=True,
+                    new_house=True,
+                    state="disbursed",
+                    contract_no=f"HTCHAOS{index:06d}",
+                    disbursed_amount=amount,
+                    disbursed_on=self.disbursed_on,
+                    submitted_at=now,
+                    updated_at=now,
+                )
+                session.add(application)
+                session.flush()
+                loan = open_loan(session, application, self.disbursed_on)
+                self.loans[loan.id] = {"account_no": account_no, "contract_no": loan.contract_no, "amount": amount}
+
+    def sign_up_loans(self) -> None:
+        """Each borrower signs the loan up for the monthly entrusted withdrawal (withdrawals' API), before the
+        faults begin; loans hears of every sign-up."""
+        for loan_id, loan in self.loans.items():
+            depositor = self.hall.tokens.depositor(f"user-{loan['account_no']}", acct=loan["account_no"])
+            url = f"{self.base['withdrawals']}/api/v1/withdrawals/entrusted-repayments"
+            deadline = time.monotonic() + 120
+            while True:
+                reply = _call("post", url, {"loan_id": loan_id}, depositor, idempotency=str(uuid.uuid4()))
+                if reply.status_code == 201:
+                    break
+                # LOAN_NOT_FOUND: withdrawals has not heard of the disbursement yet
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"sign-up of {loan['contract_no']}: {reply.status_code} {reply.json()}")
+                time.sleep(0.5)
+        engine = create_engine(self.hall.database_urls["loans"])
+        try:
+            deadline = time.monotonic() + 120
+            query = text("SELECT count(*) FROM entrusted_signups WHERE active")
+            while _scalar(engine, query) < len(self.loans):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("loans did not hear of the entrusted withdrawal sign-ups")
+                time.sleep(0.5)
+        finally:
+            engine.dispose()
 
     # -- flows ---------------------------------------------------------------------------------------------
     def deposit(self, month: str) -> None:
@@ -105,6 +195,39 @@ class Driver:
             _until_done(lambda: operations.deposit_batch(self.accounts_runtime, EMPLOYER, month), what=month)
             self.months.append(month)
         self.figures.flows["deposit"] += 1
+
+    def repay(self, _unused=None) -> None:
+        """The next due date's repayment run (what the scheduled `repayment-run` job does on that day): every loan's
+        instalment asked of its fund account. A month runs once the one before is posted everywhere, as a month
+        apart it would be."""
+        from services.loans.cases.loan_book import run_repayments
+        from services.loans.domain.eligibility import add_months
+
+        with self.repayment_lock:
+            period = len(self.repayment_months) + 1
+            if period > LOAN_TERM:
+                return
+            if period > 1:
+                self._wait_posted(period - 1, timeout=120)
+            on = add_months(self.disbursed_on, period)
+            runtime = self.loans_runtime
+            _until_done(lambda: run_repayments(runtime.db, runtime.config, on), what=f"repayment run {on}")
+            self.repayment_months.append(period)
+        self.figures.flows["loan repayment"] += len(self.loans)
+
+    def _wait_posted(self, period: int, timeout: float) -> None:
+        query = text("SELECT count(*) FROM loan_repayments WHERE period = :period").bindparams(period=period)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with self.loans_runtime.db.engine.connect() as connection:
+                    if connection.scalar(query) >= len(self.loans):
+                        return
+            except Exception:  # the database restarting, or away: ask again
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"month {period} of the loans not posted after {timeout}s")
+            time.sleep(0.5)
 
     def withdraw(self, card: str) -> None:
         with self.lock:
@@ -178,6 +301,11 @@ def _call(method: str, url: str, body, headers: dict, idempotency: str | None = 
         time.sleep(0.5)
 
 
+def _scalar(engine, query):
+    with engine.connect() as connection:
+        return connection.scalar(query)
+
+
 def _until_done(action, what: str, timeout: float = 180.0):
     deadline = time.monotonic() + timeout
     while True:
@@ -190,7 +318,7 @@ def _until_done(action, what: str, timeout: float = 180.0):
 
 
 # -- the run -------------------------------------------------------------------------------------------------
-KILLS = (("kill -9", "accounts-worker+withdrawals"), ("kill -9", "withdrawals-worker+accounts"))
+KILLS = (("kill -9", "accounts-worker+withdrawals+loans-worker"), ("kill -9", "withdrawals-worker+accounts"))
 BOUNDED = (KILLS[0], ("restart broker", "rabbitmq"), KILLS[1], ("restart database", "postgresql"))
 
 
@@ -215,9 +343,10 @@ def run(seconds: float, outage: float, seed: int, depositors: int = 0) -> Figure
             driver.deposit(month)
         driver.figures.flows.clear()
         _wait_known(hall, driver)
+        driver.sign_up_loans()
         figures = driver.figures
         stop = threading.Event()
-        flows = threading.Thread(target=_stream, args=(driver, stop, rng), daemon=True)
+        flows = threading.Thread(target=_stream, args=(driver, stop, rng, seconds), daemon=True)
         begun = time.monotonic()
         flows.start()
         for at, kind, target in schedule(seconds, rng):
@@ -239,11 +368,19 @@ def run(seconds: float, outage: float, seed: int, depositors: int = 0) -> Figure
         hall.stop()
 
 
-def _stream(driver: Driver, stop: threading.Event, rng: random.Random) -> None:
-    """Three depositors at a time; a deposit month now and then."""
+def _stream(driver: Driver, stop: threading.Event, rng: random.Random, seconds: float) -> None:
+    """Three depositors at a time; a deposit month now and then; the loans' next due date every few seconds (the
+    term's months spread over most of a long run)."""
+    every = max(REPAYMENT_EVERY, seconds * 0.8 / LOAN_TERM)
     month = [2025, 3]
     workers: list[threading.Thread] = []
+    repayer: threading.Thread | None = None
+    repaid_at = 0.0
     while not stop.is_set():
+        if (repayer is None or not repayer.is_alive()) and time.monotonic() - repaid_at >= every:
+            repaid_at = time.monotonic()
+            repayer = threading.Thread(target=_safely, args=(driver.repay, None, driver))
+            repayer.start()
         workers = [worker for worker in workers if worker.is_alive()]
         if len(workers) < 3:
             if rng.random() < 0.1 and month[0] < 2026:
@@ -258,7 +395,7 @@ def _stream(driver: Driver, stop: threading.Event, rng: random.Random) -> None:
             worker.start()
             workers.append(worker)
         time.sleep(0.05)
-    for worker in workers:
+    for worker in [*workers, *([repayer] if repayer else [])]:
         worker.join(300)
 
 
@@ -314,14 +451,38 @@ def _wait_known(hall: ChaosHall, driver: Driver) -> None:
 def _check(hall: ChaosHall, driver: Driver, figures: Figures, settle_seconds: float) -> None:
     accounts = create_engine(hall.database_urls["accounts"])
     withdrawals = create_engine(hall.database_urls["withdrawals"])
+    loans = create_engine(hall.database_urls["loans"])
     try:
-        deadline = time.monotonic() + settle_seconds
-        while time.monotonic() < deadline and _unsettled(accounts, withdrawals, driver):
+        settling = time.monotonic()
+        deadline = settling + settle_seconds
+        while time.monotonic() < deadline and _unsettled(accounts, withdrawals, driver) + _loans_unsettled(
+            loans, driver
+        ):
             time.sleep(1.0)
+        print(f"chaos: settled {time.monotonic() - settling:.0f}s after the flows stopped", flush=True)
         _invariants(hall, driver, figures, accounts, withdrawals)
+        _repayment_invariants(driver, figures, loans, withdrawals, accounts)
     finally:
         accounts.dispose()
         withdrawals.dispose()
+        loans.dispose()
+
+
+def _loans_unsettled(loans, driver: Driver) -> int:
+    """Months asked of a fund account and not posted yet, deductions not answered, events not sent. A month whose
+    attempt failed waits for the next day's run: the scheduler's run of the last due date again does it."""
+    with loans.connect() as connection:
+        query = text("SELECT state, count(*) FROM entrusted_months WHERE state <> 'posted' GROUP BY 1")
+        months = {state: count for state, count in connection.execute(query)}
+        waiting = connection.scalar(text("SELECT count(*) FROM fund_deductions WHERE state = 'requested'"))
+        unsent = connection.scalar(text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
+    if months.get("retrying") and driver.repayment_months:
+        from services.loans.cases.loan_book import run_repayments
+        from services.loans.domain.eligibility import add_months
+
+        on = add_months(driver.disbursed_on, driver.repayment_months[-1])
+        _until_done(lambda: run_repayments(driver.loans_runtime.db, driver.loans_runtime.config, on), what="retry")
+    return sum(months.values()) + waiting + unsent
 
 
 def _unsettled(accounts, withdrawals, driver: Driver) -> int:
@@ -387,6 +548,9 @@ def _invariants(hall: ChaosHall, driver: Driver, figures: Figures, accounts, wit
         payment = payments.get(case_id)
         if payment is not None and payment.state not in ("confirmed", "failed"):
             figures.stuck.append(f"payment {case_id} {payment.state}")
+    for case_id, payment in payments.items():  # the reason-06 cases of loan repayments too
+        if case_id not in driver.cases and payment.state not in ("confirmed", "failed"):
+            figures.stuck.append(f"payment {case_id} {payment.state}")
     for key, row in bank_rows.items():
         if row[1] > 1:
             figures.doubled.append(f"bank paid {key} {row[1]} times")
@@ -416,6 +580,138 @@ def _invariants(hall: ChaosHall, driver: Driver, figures: Figures, accounts, wit
     figures.stuck.extend(_parked_or_waiting(hall))
 
 
+def _repayment_invariants(driver: Driver, figures: Figures, loans, withdrawals, accounts) -> None:
+    """Every due instalment of every month run posted once, its fund part what accounts debited (once per
+    deduction, through a reason-06 case paid at the bank once), the card part the rest; loans', withdrawals' and
+    accounts' records of each deduction agree. Amounts as the databases store them: whole fen."""
+    import sqlite3
+
+    def rows(engine, query: str) -> list:
+        with engine.connect() as connection:
+            return list(connection.execute(text(query)))
+
+    repayments = Counter(
+        (row.loan_id, row.period) for row in rows(loans, "SELECT loan_id, period FROM loan_repayments")
+    )
+    posted = {(row.loan_id, row.period): row for row in rows(loans, "SELECT * FROM loan_repayments")}
+    instalments = {(row.loan_id, row.period): row for row in rows(loans, "SELECT * FROM loan_installments")}
+    months = {(row.loan_id, row.period): row for row in rows(loans, "SELECT * FROM entrusted_months")}
+    asked: dict[tuple, list] = {}
+    for row in rows(loans, "SELECT * FROM fund_deductions WHERE purpose = 'instalment'"):
+        asked.setdefault((row.loan_id, row.period), []).append(row)
+    book = {row.id: row for row in rows(loans, "SELECT id, contract_no, outstanding_principal FROM loans")}
+    opened = {
+        row.deduction_id: row
+        for row in rows(
+            withdrawals,
+            "SELECT d.deduction_id, d.outcome, d.loan_id, a.id AS case_id, a.application_no, a.state, a.amount "
+            "FROM fund_deductions d JOIN applications a ON a.id = d.application_id",
+        )
+    }
+    debits: dict[str, list] = {}
+    for row in rows(
+        accounts, "SELECT reference, amount FROM ledger_entries WHERE amount < 0 AND reference IS NOT NULL"
+    ):
+        debits.setdefault(row.reference, []).append(row.amount)
+    reservations = {row.application_id: row for row in rows(accounts, "SELECT application_id, state FROM reservations")}
+    bank = sqlite3.connect(str(driver.hall.bank_ledger))
+    try:
+        bank_rows = {row[0]: row for row in bank.execute("SELECT key, paid, amount FROM payments")}
+    finally:
+        bank.close()
+
+    run = set(driver.repayment_months)
+    for loan_id, loan in driver.loans.items():
+        contract = loan["contract_no"]
+        for period in sorted(run):
+            what = f"{contract} month {period}"
+            month, repayment, instalment = months.get((loan_id, period)), posted.get((loan_id, period)), None
+            instalment = instalments.get((loan_id, period))
+            waiting = month is not None and month.state in ("taking", "retrying", "taken")
+            if repayments[(loan_id, period)] > 1:
+                figures.doubled.append(f"{what}: {repayments[(loan_id, period)]} repayments posted")
+            if repayment is None:
+                state = month.state if month is not None else "never asked"
+                (figures.stuck if waiting else figures.lost).append(f"{what}: no repayment posted ({state})")
+            elif instalment is None or instalment.status != "paid":
+                figures.broken.append(f"{what}: repayment posted, instalment {getattr(instalment, 'status', None)}")
+            elif month is None or month.state != "posted":
+                figures.broken.append(f"{what}: repayment posted, entrusted month {getattr(month, 'state', None)}")
+            paid_from_fund = Decimal("0.00")
+            for deduction in asked.get((loan_id, period), []):
+                paid_from_fund += _check_deduction(deduction, what, figures, opened, debits, reservations, bank_rows)
+            if repayment is not None:
+                if repayment.fund_amount != paid_from_fund or repayment.fund_amount != month.borrower_amount:
+                    figures.broken.append(
+                        f"{what}: posted {repayment.fund_amount} fen from the fund, accounts debited {paid_from_fund}, "
+                        f"the month counted {month.borrower_amount}"
+                    )
+                if repayment.fund_amount + repayment.card_amount != repayment.amount or (
+                    repayment.amount != instalment.payment + repayment.penalty
+                ):
+                    figures.broken.append(
+                        f"{what}: fund {repayment.fund_amount} + card {repayment.card_amount} ≠ {repayment.amount}"
+                    )
+        not_run = [period for (key, period) in posted if key == loan_id and period not in run]
+        if not_run:
+            figures.broken.append(f"{contract}: months {not_run} posted though their run never ran")
+        last = max((period for (key, period) in posted if key == loan_id), default=0)
+        expected = instalments[(loan_id, last)].remaining if last else loan["amount"] * 100  # the database's fen
+        if book[loan_id].outstanding_principal != expected:
+            figures.broken.append(f"{contract}: outstanding {book[loan_id].outstanding_principal} ≠ {expected}")
+    ours_posted = [row for (loan_id, _period), row in posted.items() if loan_id in driver.loans]
+    fund = sum((row.fund_amount for row in ours_posted), 0) / Decimal(100)
+    card = sum((row.card_amount or 0 for row in ours_posted), 0) / Decimal(100)
+    deductions = sum(len(found) for found in asked.values())
+    print(
+        f"chaos: loan repayments: {len(ours_posted)} posted, {fund:.2f} yuan from fund accounts ({deductions} "
+        f"deductions), {card:.2f} yuan from cards",
+        flush=True,
+    )
+    unsent = _scalar(loans, text("SELECT count(*) FROM outbox WHERE sent_at IS NULL"))
+    if unsent:
+        figures.stuck.append(f"loans: {unsent} outbox rows unsent")
+    ours = {deduction.deduction_id for found in asked.values() for deduction in found}
+    for deduction_id in set(opened) - ours:
+        figures.broken.append(f"withdrawals opened a case for deduction {deduction_id} loans never asked for")
+
+
+def _check_deduction(deduction, what: str, figures: Figures, opened, debits, reservations, bank_rows) -> Decimal:
+    """One deduction loans asked for, against withdrawals' case, accounts' debit and the bank: what it took."""
+    case = opened.get(deduction.deduction_id)
+    if deduction.state == "requested":
+        figures.stuck.append(
+            f"{what}: deduction {deduction.deduction_id} not answered (case {getattr(case, 'state', None)})"
+        )
+        return Decimal("0.00")
+    if case is None:
+        figures.lost.append(f"{what}: deduction {deduction.deduction_id} {deduction.state}, withdrawals has no case")
+        return Decimal("0.00")
+    want = ("paid", "paid") if deduction.state == "paid" else ("failed", "rejected")
+    if (case.outcome, case.state) != want:
+        figures.broken.append(f"{what}: loans {deduction.state}, withdrawals {case.outcome} (case {case.state})")
+    taken = debits.get(case.case_id, [])
+    reservation = reservations.get(case.case_id)
+    if deduction.state != "paid":
+        if taken:
+            figures.broken.append(f"{what}: deduction failed, yet accounts debited {taken}")
+        return Decimal("0.00")
+    if len(taken) > 1:
+        figures.doubled.append(f"{what}: {len(taken)} debits for case {case.application_no}")
+    if not taken:
+        figures.lost.append(f"{what}: deduction paid, no debit in accounts for case {case.application_no}")
+    elif -taken[0] != deduction.amount_paid or case.amount != deduction.amount_paid:
+        figures.broken.append(f"{what}: paid {deduction.amount_paid}, case {case.amount}, debited {-taken[0]}")
+    if reservation is None or reservation.state != "debited":
+        figures.lost.append(f"{what}: reservation of {case.application_no} {getattr(reservation, 'state', None)}")
+    paid_at_bank = bank_rows.get(case.application_no)
+    if paid_at_bank is None or paid_at_bank[1] != 1:
+        figures.lost.append(f"{what}: bank payment of {case.application_no}: {paid_at_bank}")
+    elif Decimal(paid_at_bank[2]) * 100 != case.amount:  # the bank's yuan, the databases' whole fen
+        figures.broken.append(f"{what}: the bank paid {paid_at_bank[2]} for case {case.amount}")
+    return deduction.amount_paid
+
+
 def _parked_or_waiting(hall: ChaosHall) -> list[str]:
     from kombu import Connection
 
@@ -424,7 +720,7 @@ def _parked_or_waiting(hall: ChaosHall) -> list[str]:
     found = []
     with Connection(hall.rabbit.url) as connection:
         channel = connection.channel()
-        for name in ("accounts", "withdrawals"):
+        for name in ("accounts", "loans", "withdrawals"):
             for subscription in load(name).subscriptions or []:
                 for queue in (subscription.queue, f"{subscription.queue}.dead"):
                     count = channel.queue_declare(queue, passive=True).message_count

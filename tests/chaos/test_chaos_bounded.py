@@ -1,5 +1,6 @@
-"""The fault suite's bounded run (CI): two minutes of money-moving flows through the production shape on a broker
-and a database of its own, with every kind of fault once; nothing lost, doubled or stuck."""
+"""The fault suite's bounded run (CI): a minute of money-moving flows (withdrawals, deposits, loan repayments)
+through the production shape on a broker and a database of its own, with every kind of fault once; nothing lost,
+doubled or stuck."""
 
 import os
 
@@ -17,6 +18,7 @@ def test_money_moving_flows_survive_kills_restarts_and_a_consumers_database_away
     print(figures.report())
     assert figures.faults and all(fault.recovery_seconds is not None for fault in figures.faults), figures.report()
     assert figures.flows["withdrawal paid"] and figures.flows["withdrawal failed"], figures.report()
+    assert figures.flows["loan repayment"] > 0, figures.report()
     assert not figures.lost, figures.report()
     assert not figures.doubled, figures.report()
     assert not figures.stuck, figures.report()
