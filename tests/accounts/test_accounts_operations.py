@@ -14,6 +14,8 @@ from services.accounts.events import ACCOUNT_CREDITED
 from services.accounts.models import Depositor, FundAccount, InterestSettlement, LedgerEntry
 from tests.accounts.demo_dates import last_settled_fund_year, month_after_the_demo
 
+pytestmark = pytest.mark.slow(seconds=45)
+
 ADMIN = "/api/v1/accounts/admin"
 
 

@@ -10,7 +10,7 @@ from tests.chaos.suite import run
 
 
 @pytest.mark.real
-@pytest.mark.slow
+@pytest.mark.slow(seconds=90)
 @pytest.mark.timeout(900)  # the hall's start, five faults and their recoveries; about four minutes on a busy machine
 def test_money_moving_flows_survive_kills_restarts_and_a_consumers_database_away():
     seconds = float(os.environ.get("CHAOS_BOUNDED_SECONDS", "60"))

@@ -12,6 +12,8 @@ from chassis.db import Database
 from chassis.input_guard import json_nesting_depth, unsafe_text
 from services.loans.models import LoanApplication
 
+pytestmark = pytest.mark.slow(seconds=90)
+
 ZHANG_WEI = {"account_no": "640100000001", "name": "张伟"}
 
 CALCULATOR = "/api/v1/loans/calculator"

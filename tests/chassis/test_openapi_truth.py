@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+pytestmark = pytest.mark.slow(seconds=35)
+
 SERVICES = ["identity", "accounts", "loans", "withdrawals", "notifications"]
 ALL_ROLES = ("loan_officer", "loan_approver", "bank_officer", "withdrawal_officer", "admin")
 EXAMPLES_PER_OPERATION = 6

@@ -115,7 +115,7 @@ def test_a_consumer_killed_after_commit_but_before_ack_does_not_apply_the_messag
 
 
 @pytest.mark.real
-@pytest.mark.slow
+@pytest.mark.slow(seconds=25)
 def test_rabbitmq_restarted_under_load_loses_nothing_and_applies_nothing_twice(probe_on_own_broker):
     probe_on_own_broker.start_workers()
     total, sent = 600, []

@@ -121,7 +121,7 @@ def _web_argv(container: dict, port: int) -> list[str]:
     return argv
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=60)
 @pytest.mark.timeout(600)
 def test_every_rendered_process_boots_stays_up_and_does_its_job(tmp_path, own_postgres, rabbit_vhost):
     """Every process of the production render on a PostgreSQL cluster of its own: with each pool at its production

@@ -21,6 +21,8 @@ from services.withdrawals.domain.slots import WorkCalendar
 from services.withdrawals.domain.workflow import FINISHED_APPLICATION_STATES
 from services.withdrawals.models import Application, Appointment
 
+pytestmark = pytest.mark.slow(seconds=170)
+
 ALL = ["identity", "accounts", "loans", "withdrawals", "notifications"]
 ZHANG_WEI, LI_NA = "640100000001", "640300000002"
 DEPOSIT_KINDS = ("regular_deposit", "supplementary_deposit")

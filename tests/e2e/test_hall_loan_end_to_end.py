@@ -5,8 +5,12 @@ development inbox and a message in her message centre)."""
 
 from datetime import date, timedelta
 
+import pytest
+
 from chassis import clock
 from chassis.testing import wait_until
+
+pytestmark = pytest.mark.slow(seconds=40)
 
 LI_NA = {"account_no": "640300000002", "center": "wuzhong", "name": "李娜", "mobile": "13995000002"}
 STEPS = [

@@ -7,6 +7,8 @@ import pytest
 
 from chassis.testing import wait_until
 
+pytestmark = pytest.mark.slow(seconds=50)
+
 LI_NA = {"center": "wuzhong", "id_number": "64030219920720051X", "phone": "13995000002"}
 
 

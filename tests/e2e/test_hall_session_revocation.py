@@ -5,6 +5,8 @@ import pytest
 
 from chassis.testing import wait_until
 
+pytestmark = pytest.mark.slow(seconds=70)
+
 ZHANG = {"center": "yinchuan", "username": "zhangwei01", "password": "Demo123456"}
 ACCOUNT, LOANS = "/api/v1/accounts/me/account", "/api/v1/loans/applications"
 

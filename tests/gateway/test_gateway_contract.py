@@ -18,6 +18,8 @@ from chassis.testing import wait_until
 from services.identity.cases.keys import key_ring
 from tests.gateway.conftest import CORS_ORIGIN
 
+pytestmark = pytest.mark.slow(seconds=160)
+
 LOGIN = {"center": "yinchuan", "username": "zhangwei01", "password": "Demo123456"}
 ME = "/api/v1/accounts/me/account"
 

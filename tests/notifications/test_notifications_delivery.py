@@ -17,6 +17,8 @@ from services.notifications.cases.delivery import queue_notice
 from services.notifications.cases.notices import notice_for
 from services.notifications.models import DevInboxText, InAppMessage, SmsDelivery
 
+pytestmark = pytest.mark.slow(seconds=40)
+
 ZHANG = "640100000001"
 
 

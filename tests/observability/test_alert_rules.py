@@ -10,6 +10,8 @@ import pytest
 from tests.observability import alert_cases
 from tests.observability.catalogue import REPO, queryable, series_in
 
+pytestmark = pytest.mark.slow(seconds=55)
+
 RUNBOOK = REPO / "docs" / "runbook.md"
 
 

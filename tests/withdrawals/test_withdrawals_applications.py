@@ -11,6 +11,8 @@ from services.loans.events import LOAN_DISBURSED
 from services.withdrawals.models import FundLoan
 from tests.withdrawals.conftest import ZHANG_CARD, rent_body
 
+pytestmark = pytest.mark.slow(seconds=40)
+
 ACCOUNT = "640100000001"
 TODAY = clock.today()
 RECENT = (TODAY - timedelta(days=40)).isoformat()

@@ -8,6 +8,8 @@ from chassis.testing import wait_until
 from services.withdrawals.models import Applicant
 from tests.withdrawals.conftest import FAILING_CARD, ZHANG_CARD, WithdrawalsDesk
 
+pytestmark = pytest.mark.slow(seconds=50)
+
 ACCOUNT = "640100000001"
 
 
