@@ -192,8 +192,14 @@ class Runtime:
             checks["broker"] = "ok" if self.consumer.connected.is_set() else "consumer not connected"
         return checks
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def signal_stop(self) -> None:
+        """Tell every loop to finish; a relay waiting for its next look is woken so that it notices at once."""
         self.stop_event.set()
+        if self.relay is not None:
+            self.relay.wake()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.signal_stop()
         for thread in self.threads:
             thread.join(timeout)
         self.threads.clear()

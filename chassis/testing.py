@@ -537,7 +537,7 @@ class Hall:
 
     def stop(self) -> None:
         for runtime in self.runtimes.values():
-            runtime.stop_event.set()  # every loop at once: each notices within its poll, not one after another
+            runtime.signal_stop()  # every loop at once: each notices within its poll, not one after another
         for runtime in self.runtimes.values():
             runtime.stop()
 

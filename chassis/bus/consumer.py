@@ -32,6 +32,8 @@ log = logging.getLogger("chassis.consumer")
 
 ATTEMPTS_HEADER = "x-attempts"
 BATCH_GATHER_SECONDS = 0.005
+# an idle consumer looks up this often (heartbeats, the stop of its process): a stopping worker waits no longer
+IDLE_LOOK_SECONDS = 0.1
 ERROR_HEADER = "x-error"
 
 
@@ -368,7 +370,7 @@ class ConsumerWorker:
                 backoff = 0.5
                 while not stop.is_set():
                     try:
-                        connection.drain_events(timeout=0.5)
+                        connection.drain_events(timeout=IDLE_LOOK_SECONDS)
                     except TimeoutError:
                         connection.heartbeat_check()
                     else:

@@ -201,7 +201,11 @@ class OutboxRelay:
         self._wake = threading.Event()
         self.listener = OutboxListener(db) if db.is_postgres else None
         if self.listener is None:
-            on_outbox_commit(self._wake.set)  # SQLite: every writer is in this process
+            on_outbox_commit(self.wake)  # SQLite: every writer is in this process
+
+    def wake(self) -> None:
+        """Look at the outbox now, not at the next poll (a commit wrote to it; the process is stopping)."""
+        self._wake.set()
 
     def run_once(self) -> int:
         """Publish one batch of unsent events; returns how many were sent (0 also when another relay is
