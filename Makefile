@@ -29,7 +29,7 @@ run: $(STAMP)
 ## days ahead: a test that can pass in only one month is a defect. Most tests wait on a broker, a database or a
 ## browser rather than compute, so four workers share the two cores (each file stays on one worker; the longest files,
 ## marked slow(seconds=...), start first). The browser tests drive one embedded hall per process in sequence, so they
-## run in a process of their own beside the others; their output follows.
+## run in a process of their own, after the others (beside them, the two cores' load makes them wait for the hall).
 ## The moved-clock pass runs every journey, service, unit and browser test; it leaves out the suites that never read
 ## the hall's calendar and take minutes: the bounded fault suite, the edge's contract, the deployment renders and
 ## boot, the OpenAPI fuzzing, promtool and the bus's and database's fault plumbing (all have passed at +400d;
@@ -42,17 +42,11 @@ SHIFTED_TESTS ?= --ignore=tests/chaos --ignore=tests/gateway --ignore=tests/depl
 PYTEST_ARGS ?=
 PARALLEL ?= -n 4 --dist loadfile --no-loadscope-reorder
 SHIFTED := HALL_CLOCK_SHIFT=+400d HALL_STAGING_RUN=true
-# one pass: $(1) its environment, $(2) what it leaves out; the browser tests beside the rest, either failing fails it
-define test_pass
-	browser_log=$$(mktemp); \
-	$(1) $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS) > $$browser_log 2>&1 & browser=$$!; \
-	$(1) $(BIN)/python -m pytest $(PARALLEL) --ignore=tests/browser $(PYTEST_ARGS) $(2); rest=$$?; \
-	wait $$browser; browser_status=$$?; echo "== the browser tests ($(or $(1),today's clock))"; \
-	cat $$browser_log; rm -f $$browser_log; test $$rest -eq 0 -a $$browser_status -eq 0
-endef
 test: $(STAMP) $(AXE) lint
-	$(call test_pass,,)
-	$(call test_pass,$(SHIFTED),$(SHIFTED_TESTS))
+	$(BIN)/python -m pytest $(PARALLEL) --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+	$(SHIFTED) $(BIN)/python -m pytest $(PARALLEL) --ignore=tests/browser $(PYTEST_ARGS) $(SHIFTED_TESTS)
+	$(SHIFTED) $(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -56,6 +56,7 @@ function renderBook({ page, query }) {
   const branchSelect = form.querySelector('#appt-branch');
   const dateInput = form.querySelector('#appt-date');
   let idempotencyKey = newIdempotencyKey();
+  let slotLooks = 0;
   form.addEventListener('input', () => {
     idempotencyKey = newIdempotencyKey();
   });
@@ -86,8 +87,12 @@ function renderBook({ page, query }) {
     const chosen = keep ? hhmm(slots[Number(values(form).slot)]?.start) : null;
     if (!keep && !validate(form, { branch_code: (v) => (v ? null : '请选择办理网点'), date: (v) => (v ? null : '请选择预约日期') })) return;
     if (!keep) replace(slotArea, loading('正在查询可预约时段…'));
+    // only the latest look answers: an earlier one (the date's change, then the button) must not arrive later
+    // and wipe the slot the depositor has meanwhile chosen
+    const look = ++slotLooks;
     try {
       const data = await api.get(`/withdrawals/branches/${encodeURIComponent(branchSelect.value)}/slots`, { date: dateInput.value });
+      if (look !== slotLooks) return;
       slots = data.items;
       const choices = slotChoices(slots);
       if (chosen) {
@@ -96,6 +101,7 @@ function renderBook({ page, query }) {
       }
       replace(slotArea, choices);
     } catch (error) {
+      if (look !== slotLooks) return;
       replace(slotArea);
       showErrors(form, error);
     }
