@@ -233,6 +233,9 @@ def _post(session: Session, loan: Loan, row: Installment, on: date, month: Entru
     if month is not None:
         month.state, month.card_amount, month.updated_at = entrusted.POSTED, card, clock.now()
     row.fund_amount, row.card_amount = fund, card
+    # a month can post after a later one (its fund withdrawal still waiting when the next was answered): the
+    # principal owed only ever goes down, and the borrower is told what is owed now
+    loan.outstanding_principal = min(loan.outstanding_principal, row.remaining)
     session.add(
         Repayment(
             loan_id=loan.id,
@@ -242,14 +245,13 @@ def _post(session: Session, loan: Loan, row: Installment, on: date, month: Entru
             principal=row.principal,
             interest=row.interest,
             penalty=penalty,
-            remaining=row.remaining,
+            remaining=loan.outstanding_principal,
             channel="entrusted_withdrawal" if fund > 0 else "bank_deduction",
             fund_amount=fund,
             card_amount=card,
         )
     )
     row.status, row.paid_on, row.penalty = "paid", on, penalty
-    loan.outstanding_principal = row.remaining
     publish(
         session,
         REPAYMENT_POSTED,
@@ -260,7 +262,7 @@ def _post(session: Session, loan: Loan, row: Installment, on: date, month: Entru
             "principal": row.principal,
             "interest": row.interest,
             "penalty": penalty,
-            "remaining": row.remaining,
+            "remaining": loan.outstanding_principal,
             "paid_on": on,
             "fund_amount": fund,
             "card_amount": card,
