@@ -30,15 +30,10 @@ run: $(STAMP)
 ## browser rather than compute, so four workers share the two cores (each file stays on one worker; the longest files,
 ## marked slow(seconds=...), start first). The browser tests drive one embedded hall per process in sequence, so they
 ## run in a process of their own, after the others (beside them, the two cores' load makes them wait for the hall).
-## The moved-clock pass runs every journey, service, unit and browser test; it leaves out the suites that never read
-## the hall's calendar and take minutes: the bounded fault suite, the edge's contract, the deployment renders and
-## boot, the OpenAPI fuzzing, promtool and the bus's and database's fault plumbing (all have passed at +400d;
-## `make test SHIFTED_TESTS=` runs everything).
-SHIFTED_TESTS ?= --ignore=tests/chaos --ignore=tests/gateway --ignore=tests/deploy \
-  --ignore=tests/chassis/test_openapi_truth.py --ignore=tests/observability/test_alert_rules.py \
-  --ignore=tests/chassis/test_reliability.py --ignore=tests/chassis/test_infrastructure_failures.py \
-  --ignore=tests/chassis/test_relay_wakeup.py --ignore=tests/chassis/test_worker_process.py \
-  --ignore=tests/chassis/test_retries_and_parking.py --ignore=tests/chassis/test_consumer_batches.py
+## The moved-clock pass runs the whole suite again, browser tests included (issue 12: "the whole suite if it fits in
+## the time"; it does again, since a seeded hall is copied rather than seeded anew). SHIFTED_TESTS leaves suites out of
+## it, e.g. `make test SHIFTED_TESTS="--ignore=tests/chaos"`.
+SHIFTED_TESTS ?=
 PYTEST_ARGS ?=
 PARALLEL ?= -n 4 --dist loadfile --no-loadscope-reorder
 SHIFTED := HALL_CLOCK_SHIFT=+400d HALL_STAGING_RUN=true
