@@ -14,9 +14,9 @@ from chassis.bus.tables import outbox
 from chassis.testing import wait_until
 from services.loans.events import REPAYMENT_POSTED
 from services.loans.models import EntrustedSignup, FundDeduction, Repayment
-from services.withdrawals.events import ENTRUSTED_SIGNED_UP, FUND_DEDUCTION_SETTLED
+from services.withdrawals.events import ENTRUSTED_SIGNED_UP
 from tests.loans.test_loans_end_to_end import ZHANG_WEI, repayment_run
-from tests.loans.test_loans_prepayments_api import LOANS, disbursed_loan
+from tests.loans.test_loans_prepayments_api import LOANS, disbursed_loan, settle
 
 
 def _signed_up(world, loan: dict) -> None:
@@ -45,24 +45,6 @@ def _signed_up(world, loan: dict) -> None:
     wait_until(known, timeout=10, what="loans to know the sign-up")
 
 
-def _paid(world, deduction: FundDeduction) -> None:
-    with world.runtime.db.transaction() as session:
-        publish(
-            session,
-            FUND_DEDUCTION_SETTLED,
-            {
-                "deduction_id": deduction.deduction_id,
-                "loan_id": deduction.loan_id,
-                "purpose": deduction.purpose,
-                "period": deduction.period,
-                "amount_paid": deduction.amount,
-                "outcome": "paid",
-                "reason_code": None,
-                "reason": None,
-            },
-        )
-
-
 def _deductions(world) -> dict[int, FundDeduction]:
     with world.runtime.db.transaction() as session:
         rows = session.query(FundDeduction).filter_by(purpose="instalment").all()
@@ -84,13 +66,13 @@ def test_a_month_answered_before_an_earlier_one_leaves_the_principal_at_the_late
     deductions = _deductions(world)
     assert sorted(deductions) == [1, 2]
 
-    _paid(world, deductions[2])
+    settle(world, deductions[2], "paid")
     wait_until(
         lambda: world.client.get(f"{LOANS}/{loan['id']}/schedule", headers=me).get_json()[1]["status"] == "paid",
         timeout=10,
         what="month 2 posted",
     )
-    _paid(world, deductions[1])
+    settle(world, deductions[1], "paid")
     wait_until(
         lambda: world.client.get(f"{LOANS}/{loan['id']}/schedule", headers=me).get_json()[0]["status"] == "paid",
         timeout=10,

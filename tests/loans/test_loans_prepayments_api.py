@@ -219,7 +219,7 @@ def settle(world, deduction: FundDeduction, outcome: str, reason_code=None, reas
                 "deduction_id": deduction.deduction_id,
                 "loan_id": deduction.loan_id,
                 "purpose": deduction.purpose,
-                "period": None,
+                "period": deduction.period,
                 "amount_paid": deduction.amount if outcome == "paid" else Decimal("0.00"),
                 "outcome": outcome,
                 "reason_code": reason_code,
